@@ -1,0 +1,11 @@
+# enpu.ko, built by the kernel's own build system against $(KDIR).  Kbuild
+# writes objects next to the sources; the module is copied to $(O)/kernel/.
+KMOD := $(O)/kernel/enpu.ko
+KERNEL_SRCS := $(wildcard kernel/*.c kernel/*.h hw/*.h uapi/drm/*.h) kernel/Kbuild Kbuild
+
+module: $(KMOD)
+
+$(KMOD): $(KERNEL_SRCS) | $(O)/kernel/
+	@test -n "$(KDIR)" || { echo "no 6.12+ kernel headers: run 'make deps'" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=$(W) modules
+	cp kernel/enpu.ko $@
