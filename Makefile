@@ -27,6 +27,7 @@ include tools/enpu-emu/emu.mk
 -include tools/enpu-run/run.mk
 include kernel/kernel.mk
 include tests/tests.mk
+include tools/demo/demo.mk
 
 build-all: $(ALL_TARGETS) module
 

@@ -213,6 +213,8 @@ static enum drm_gpu_sched_stat enpu_sched_timedout_job(struct drm_sched_job *sch
 		enpu_sched_requeue(sched_job);
 		return DRM_GPU_SCHED_STAT_ENODEV;
 	}
+	/* A lost interrupt looks like a hang: look at the events first. */
+	enpu_device_process_events(edev);
 	if (dma_fence_is_signaled(job->hw_fence))
 		goto out;
 

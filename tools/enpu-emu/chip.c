@@ -15,14 +15,6 @@
 #include "crc32.h"
 #include "emu.h"
 
-/* The test port: a debug mailbox at the top of the register block that
- * only engineering parts have.  Tests inside the guest write a fault spec
- * there (through the BAR2 sysfs resource) to inject faults at run time. */
-#define EMU_REG_TEST_SEQ	0xf000	/* H: bump after writing TEST_SPEC */
-#define EMU_REG_TEST_ACK	0xf004	/* D: TEST_SEQ processed */
-#define EMU_REG_TEST_RESULT	0xf008	/* D: 0 accepted, 1 refused */
-#define EMU_REG_TEST_SPEC	0xf100	/* H: NUL-terminated fault spec, 256 bytes */
-
 const char *emu_status_name(uint32_t status)
 {
 	static const char *const names[] = { "rom", "loading", "ready", "rejected", "halted" };
@@ -392,19 +384,19 @@ void emu_doorbell(struct emu *emu, unsigned int vector)
 
 static void test_port(struct emu *emu)
 {
-	uint32_t seq = emu_reg_read(emu, EMU_REG_TEST_SEQ);
-	char spec[256], why[160] = "";
+	uint32_t seq = emu_reg_read(emu, ENPU1_REG_TEST_SEQ);
+	char spec[ENPU1_TEST_SPEC_SIZE], why[160] = "";
 	int rc;
 
 	if (seq == emu->last_test_seq)
 		return;
 	emu->last_test_seq = seq;
-	memcpy(spec, emu->bar2 + EMU_REG_TEST_SPEC, sizeof(spec));
+	memcpy(spec, emu->bar2 + ENPU1_REG_TEST_SPEC, sizeof(spec));
 	spec[sizeof(spec) - 1] = 0;
 	rc = emu_fault_parse(emu, spec, why, sizeof(why));
 	emu_log(emu, EMU_INFO, "test port: '%s' %s%s", spec, rc ? "refused: " : "accepted", why);
-	emu_reg_write(emu, EMU_REG_TEST_RESULT, rc ? 1 : 0);
-	emu_reg_write(emu, EMU_REG_TEST_ACK, seq);
+	emu_reg_write(emu, ENPU1_REG_TEST_RESULT, rc ? 1 : 0);
+	emu_reg_write(emu, ENPU1_REG_TEST_ACK, seq);
 }
 
 void emu_tick(struct emu *emu)

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * enpu fault tests, run inside the emulated board: faults are injected
+ * through the chip's test port and the driver must contain them to the
+ * guilty context and recover without a reload.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <xf86drm.h>
+
+#include "kselftest_harness.h"
+#include "enpu_dev.h"
+
+#define SEC 1000000000ll
+
+static uint32_t noop_stream(struct enpu_dbo *cmd)
+{
+	struct enpu_cs cs;
+
+	enpu_cs_init(&cs, cmd->map, cmd->size);
+	enpu_cs_op(&cs, ENPU1_OP_NOP);
+	enpu_cs_op(&cs, ENPU1_OP_END);
+	return enpu_cs_bytes(&cs);
+}
+
+static uint32_t load_stream(struct enpu_dbo *cmd, uint64_t va, int ops)
+{
+	struct enpu_cs cs;
+	int k;
+
+	enpu_cs_init(&cs, cmd->map, cmd->size);
+	for (k = 0; k < ops; k++) {
+		enpu_cs_dma(&cs, ENPU1_OP_DMA_LOAD, va, 0, 256);
+		enpu_cs_op(&cs, ENPU1_OP_SYNC);
+	}
+	enpu_cs_op(&cs, ENPU1_OP_END);
+	return enpu_cs_bytes(&cs);
+}
+
+/* Submits and waits; returns the job's status or a negative errno. */
+static int job_status(int fd, struct enpu_dbo *cmd, uint32_t bytes, int64_t timeout)
+{
+	struct drm_enpu_job_info info;
+	uint32_t sync;
+	uint64_t id;
+	int ret;
+
+	ret = enpu_dev_submit(fd, cmd, bytes, NULL, 0, DRM_ENPU_PRIORITY_NORMAL, &sync, &id);
+	if (ret)
+		return ret;
+	ret = enpu_dev_wait(fd, sync, timeout);
+	drmSyncobjDestroy(fd, sync);
+	if (ret)
+		return ret;
+	ret = enpu_dev_job_info(fd, id, &info);
+	return ret ? ret : (int)info.status;
+}
+
+FIXTURE(fault) {
+	int a, b;
+	struct enpu_dbo cmd_a, cmd_b, data_a;
+};
+
+FIXTURE_SETUP(fault)
+{
+	self->a = enpu_dev_open(NULL);
+	self->b = enpu_dev_open(NULL);
+	ASSERT_LE(0, self->a);
+	ASSERT_LE(0, self->b);
+	ASSERT_EQ(0, enpu_dbo_new(self->a, 65536, 0, &self->cmd_a));
+	ASSERT_EQ(0, enpu_dbo_new(self->b, 4096, 0, &self->cmd_b));
+	ASSERT_EQ(0, enpu_dbo_new(self->a, 4096, 0, &self->data_a));
+	ASSERT_EQ(0, enpu_dev_inject("clear"));
+}
+
+FIXTURE_TEARDOWN(fault)
+{
+	enpu_dev_inject("clear");
+	enpu_dbo_free(self->a, &self->cmd_a);
+	enpu_dbo_free(self->a, &self->data_a);
+	enpu_dbo_free(self->b, &self->cmd_b);
+	close(self->a);
+	close(self->b);
+}
+
+TEST_F(fault, test_port_refuses_unknown_fault)
+{
+	EXPECT_EQ(-EINVAL, enpu_dev_inject("melt"));
+}
+
+TEST_F(fault, hung_job_resets_chip_and_others_continue)
+{
+	uint64_t before, after;
+
+	ASSERT_EQ(0, enpu_dev_param(self->a, DRM_ENPU_PARAM_RESET_COUNT, &before));
+	ASSERT_EQ(0, enpu_dev_inject("hang"));
+	EXPECT_EQ(DRM_ENPU_JOB_TIMEOUT,
+		  job_status(self->a, &self->cmd_a, load_stream(&self->cmd_a, self->data_a.va, 1),
+			     30 * SEC));
+	ASSERT_EQ(0, enpu_dev_param(self->a, DRM_ENPU_PARAM_RESET_COUNT, &after));
+	EXPECT_EQ(before + 1, after);
+	/* The other file is unaffected. */
+	EXPECT_EQ(DRM_ENPU_JOB_OK, job_status(self->b, &self->cmd_b, noop_stream(&self->cmd_b),
+					      10 * SEC));
+	/* The guilty file hears about it once, then works again. */
+	EXPECT_EQ(-EIO, job_status(self->a, &self->cmd_a, noop_stream(&self->cmd_a), 10 * SEC));
+	EXPECT_EQ(DRM_ENPU_JOB_OK, job_status(self->a, &self->cmd_a, noop_stream(&self->cmd_a),
+					      10 * SEC));
+}
+
+TEST_F(fault, innocent_jobs_survive_a_reset)
+{
+	struct enpu_dbo cmds[6];
+	uint32_t sync[6], hsync;
+	uint64_t id[6], hid;
+	struct drm_enpu_job_info info;
+	int k, ok = 0;
+
+	ASSERT_EQ(0, enpu_dev_inject("slow=2000"));
+	for (k = 0; k < 6; k++) {
+		ASSERT_EQ(0, enpu_dbo_new(self->b, 65536, 0, &cmds[k]));
+		ASSERT_EQ(0, enpu_dev_submit(self->b, &cmds[k], noop_stream(&cmds[k]), NULL, 0, 1,
+					     &sync[k], &id[k]));
+	}
+	ASSERT_EQ(0, enpu_dev_inject("hang"));
+	ASSERT_EQ(0, enpu_dev_submit(self->a, &self->cmd_a,
+				     load_stream(&self->cmd_a, self->data_a.va, 1), NULL, 0, 2,
+				     &hsync, &hid));
+	ASSERT_EQ(0, enpu_dev_inject("slow=0"));
+	ASSERT_EQ(0, enpu_dev_wait(self->a, hsync, 30 * SEC));
+	for (k = 0; k < 6; k++) {
+		ASSERT_EQ(0, enpu_dev_wait(self->b, sync[k], 30 * SEC));
+		ASSERT_EQ(0, enpu_dev_job_info(self->b, id[k], &info));
+		ok += info.status == DRM_ENPU_JOB_OK;
+		enpu_dbo_free(self->b, &cmds[k]);
+	}
+	EXPECT_EQ(6, ok);
+	drmSyncobjDestroy(self->a, hsync);
+}
+
+TEST_F(fault, progressing_job_is_not_killed)
+{
+	uint64_t before, after;
+
+	ASSERT_EQ(0, enpu_dev_param(self->a, DRM_ENPU_PARAM_RESET_COUNT, &before));
+	/* 400 operations at 15 ms each: 6 s, longer than the 2 s timeout,
+	 * but always moving. */
+	ASSERT_EQ(0, enpu_dev_inject("slow=15000"));
+	EXPECT_EQ(DRM_ENPU_JOB_OK,
+		  job_status(self->a, &self->cmd_a, load_stream(&self->cmd_a, self->data_a.va, 400),
+			     60 * SEC));
+	ASSERT_EQ(0, enpu_dev_inject("slow=0"));
+	ASSERT_EQ(0, enpu_dev_param(self->a, DRM_ENPU_PARAM_RESET_COUNT, &after));
+	EXPECT_EQ(before, after);
+}
+
+TEST_F(fault, mmu_fault_stays_in_its_context)
+{
+	ASSERT_EQ(0, enpu_dev_inject("mmu-fault"));
+	EXPECT_EQ(DRM_ENPU_JOB_MMU_FAULT,
+		  job_status(self->a, &self->cmd_a, load_stream(&self->cmd_a, self->data_a.va, 1),
+			     10 * SEC));
+	EXPECT_EQ(DRM_ENPU_JOB_OK, job_status(self->b, &self->cmd_b, noop_stream(&self->cmd_b),
+					      10 * SEC));
+	/* A fault is the job's own error, not a reset: no -EIO next. */
+	EXPECT_EQ(DRM_ENPU_JOB_OK, job_status(self->a, &self->cmd_a, noop_stream(&self->cmd_a),
+					      10 * SEC));
+}
+
+TEST_F(fault, dma_bus_error_is_reported)
+{
+	ASSERT_EQ(0, enpu_dev_inject("dma-fault"));
+	EXPECT_EQ(DRM_ENPU_JOB_BUS_ERROR,
+		  job_status(self->a, &self->cmd_a, load_stream(&self->cmd_a, self->data_a.va, 1),
+			     10 * SEC));
+}
+
+TEST_F(fault, lost_interrupt_is_recovered)
+{
+	ASSERT_EQ(0, enpu_dev_inject("drop-irq"));
+	EXPECT_EQ(DRM_ENPU_JOB_OK, job_status(self->a, &self->cmd_a, noop_stream(&self->cmd_a),
+					      30 * SEC));
+}
+
+TEST_F(fault, corrupt_completion_is_refused_and_recovered)
+{
+	int st;
+
+	ASSERT_EQ(0, enpu_dev_inject("corrupt-event"));
+	/* The driver must not trust the bad event; the job ends one way or
+	 * another, and the chip keeps working. */
+	st = job_status(self->a, &self->cmd_a, noop_stream(&self->cmd_a), 30 * SEC);
+	EXPECT_TRUE(st == DRM_ENPU_JOB_OK || st == DRM_ENPU_JOB_TIMEOUT) TH_LOG("status %d", st);
+	if (st == DRM_ENPU_JOB_TIMEOUT)
+		job_status(self->a, &self->cmd_a, noop_stream(&self->cmd_a), 10 * SEC);
+	EXPECT_EQ(DRM_ENPU_JOB_OK, job_status(self->b, &self->cmd_b, noop_stream(&self->cmd_b),
+					      10 * SEC));
+}
+
+TEST_F(fault, frozen_firmware_is_recovered)
+{
+	uint64_t before, after;
+
+	ASSERT_EQ(0, enpu_dev_param(self->a, DRM_ENPU_PARAM_RESET_COUNT, &before));
+	ASSERT_EQ(0, enpu_dev_inject("dead"));
+	/* Nothing runs until the watchdog or the job timeout resets the chip. */
+	EXPECT_EQ(DRM_ENPU_JOB_TIMEOUT,
+		  job_status(self->a, &self->cmd_a, noop_stream(&self->cmd_a), 30 * SEC));
+	ASSERT_EQ(0, enpu_dev_param(self->a, DRM_ENPU_PARAM_RESET_COUNT, &after));
+	EXPECT_LT(before, after);
+	EXPECT_EQ(DRM_ENPU_JOB_OK, job_status(self->b, &self->cmd_b, noop_stream(&self->cmd_b),
+					      10 * SEC));
+}
+
+TEST_F(fault, close_with_jobs_in_flight)
+{
+	int fd = enpu_dev_open(NULL), k;
+	struct enpu_dbo cmd, data;
+	uint32_t sync;
+	uint64_t id;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, enpu_dev_inject("slow=2000"));
+	ASSERT_EQ(0, enpu_dbo_new(fd, 65536, 0, &cmd));
+	ASSERT_EQ(0, enpu_dbo_new(fd, 4096, 0, &data));
+	for (k = 0; k < 20; k++)
+		ASSERT_EQ(0, enpu_dev_submit(fd, &cmd, load_stream(&cmd, data.va, 5), NULL, 0, 1,
+					     &sync, &id));
+	/* Close everything while the chip still works on them. */
+	munmap(cmd.map, cmd.size);
+	munmap(data.map, data.size);
+	close(fd);
+	ASSERT_EQ(0, enpu_dev_inject("slow=0"));
+	EXPECT_EQ(DRM_ENPU_JOB_OK, job_status(self->b, &self->cmd_b, noop_stream(&self->cmd_b),
+					      30 * SEC));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <xf86drm.h>
+
+#include "enpu_dev.h"
+
+int enpu_dev_open(const char *path)
+{
+	return open(path ? path : "/dev/accel/accel0", O_RDWR | O_CLOEXEC);
+}
+
+int enpu_dev_param(int fd, uint32_t param, uint64_t *value)
+{
+	struct drm_enpu_get_param p = { .param = param };
+
+	if (ioctl(fd, DRM_IOCTL_ENPU_GET_PARAM, &p))
+		return -errno;
+	*value = p.value;
+	return 0;
+}
+
+int enpu_dbo_new(int fd, uint64_t size, uint32_t flags, struct enpu_dbo *bo)
+{
+	struct drm_enpu_bo_create c = { .size = size, .flags = flags };
+	struct drm_enpu_bo_info i = { 0 };
+	struct drm_gem_close gc = { 0 };
+
+	memset(bo, 0, sizeof(*bo));
+	if (ioctl(fd, DRM_IOCTL_ENPU_BO_CREATE, &c))
+		return -errno;
+	i.handle = c.handle;
+	if (ioctl(fd, DRM_IOCTL_ENPU_BO_INFO, &i))
+		goto err;
+	bo->map = mmap(NULL, i.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, i.mmap_offset);
+	if (bo->map == MAP_FAILED)
+		goto err;
+	bo->handle = c.handle;
+	bo->size = i.size;
+	bo->va = c.device_addr;
+	return 0;
+err:
+	gc.handle = c.handle;
+	ioctl(fd, DRM_IOCTL_GEM_CLOSE, &gc);
+	return -errno;
+}
+
+void enpu_dbo_free(int fd, struct enpu_dbo *bo)
+{
+	struct drm_gem_close gc = { .handle = bo->handle };
+
+	if (bo->map && bo->map != MAP_FAILED)
+		munmap(bo->map, bo->size);
+	if (bo->handle)
+		ioctl(fd, DRM_IOCTL_GEM_CLOSE, &gc);
+	memset(bo, 0, sizeof(*bo));
+}
+
+int enpu_dev_submit(int fd, const struct enpu_dbo *cmd, uint32_t cmd_size,
+		    const struct drm_enpu_bo_ref *refs, uint32_t nrefs, uint32_t prio,
+		    uint32_t *syncobj, uint64_t *job_id)
+{
+	struct drm_enpu_submit s = {
+		.cmd_handle = cmd->handle,
+		.cmd_size = cmd_size,
+		.priority = prio,
+		.bos = (uintptr_t)refs,
+		.bo_count = nrefs,
+		.bo_stride = sizeof(*refs),
+	};
+	int ret;
+
+	ret = drmSyncobjCreate(fd, 0, syncobj);
+	if (ret)
+		return ret < 0 ? ret : -EINVAL;
+	s.out_syncobj = *syncobj;
+	if (ioctl(fd, DRM_IOCTL_ENPU_SUBMIT, &s)) {
+		ret = -errno;
+		drmSyncobjDestroy(fd, *syncobj);
+		return ret;
+	}
+	if (job_id)
+		*job_id = s.job_id;
+	return 0;
+}
+
+int enpu_dev_wait(int fd, uint32_t syncobj, int64_t timeout_ns)
+{
+	struct timespec ts;
+	int64_t abs;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	abs = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + timeout_ns;
+	if (drmSyncobjWait(fd, &syncobj, 1, abs, DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT, NULL))
+		return -errno;
+	return 0;
+}
+
+int enpu_dev_job_info(int fd, uint64_t job_id, struct drm_enpu_job_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->job_id = job_id;
+	return ioctl(fd, DRM_IOCTL_ENPU_JOB_INFO, info) ? -errno : 0;
+}
+
+void enpu_cs_init(struct enpu_cs *cs, void *buf, size_t bytes)
+{
+	cs->w = buf;
+	cs->n = 0;
+	cs->cap = bytes / 4;
+}
+
+static void cs_put(struct enpu_cs *cs, uint32_t w)
+{
+	if (cs->n < cs->cap)
+		cs->w[cs->n] = w;
+	cs->n++;
+}
+
+void enpu_cs_setp(struct enpu_cs *cs, uint32_t param, uint32_t value)
+{
+	cs_put(cs, ENPU1_CMD(ENPU1_OP_SETP, 1, param));
+	cs_put(cs, value);
+}
+
+void enpu_cs_op(struct enpu_cs *cs, uint32_t opcode)
+{
+	cs_put(cs, ENPU1_CMD(opcode, 0, 0));
+}
+
+void enpu_cs_dma(struct enpu_cs *cs, uint32_t opcode, uint64_t va, uint32_t sram,
+		 uint32_t bytes)
+{
+	enpu_cs_setp(cs, ENPU1_P_DMA_VA_LO, (uint32_t)va);
+	enpu_cs_setp(cs, ENPU1_P_DMA_VA_HI, (uint32_t)(va >> 32));
+	enpu_cs_setp(cs, ENPU1_P_DMA_SRAM, sram);
+	enpu_cs_setp(cs, ENPU1_P_DMA_ROW_BYTES, bytes);
+	enpu_cs_setp(cs, ENPU1_P_DMA_ROWS, 1);
+	enpu_cs_setp(cs, ENPU1_P_DMA_PLANES, 1);
+	enpu_cs_op(cs, opcode);
+}
+
+int enpu_dev_inject(const char *spec)
+{
+	uint32_t words[ENPU1_TEST_SPEC_SIZE / 4] = { 0 };
+	volatile uint32_t *regs;
+	uint32_t seq;
+	int fd, ret, i;
+
+	if (strlen(spec) >= sizeof(words))
+		return -EINVAL;
+	memcpy(words, spec, strlen(spec));
+	/* BAR2 of the chip's PCI function, reached from its accel node. */
+	fd = open("/sys/class/accel/accel0/device/resource2", O_RDWR | O_SYNC | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	regs = mmap(NULL, ENPU1_REGS_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (regs == MAP_FAILED)
+		return -errno;
+	for (i = 0; i < ENPU1_TEST_SPEC_SIZE / 4; i++)
+		regs[ENPU1_REG_TEST_SPEC / 4 + i] = words[i];
+	seq = regs[ENPU1_REG_TEST_SEQ / 4] + 1;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	regs[ENPU1_REG_TEST_SEQ / 4] = seq;
+	ret = -ETIMEDOUT;
+	for (i = 0; i < 2000; i++) {
+		if (regs[ENPU1_REG_TEST_ACK / 4] == seq) {
+			ret = regs[ENPU1_REG_TEST_RESULT / 4] ? -EINVAL : 0;
+			break;
+		}
+		usleep(1000);
+	}
+	munmap((void *)regs, ENPU1_REGS_SIZE);
+	return ret;
+}
