@@ -179,19 +179,6 @@
 #define ENPU1_REG_AS(slot, field) \
 	(ENPU1_REG_AS_BLOCK + (slot) * ENPU1_AS_STRIDE + (field))
 
-/*
- * Test port (engineering parts and the emulator only; production drivers
- * never touch it): a host tool writes a fault-injection spec, NUL
- * terminated, at TEST_SPEC, then bumps TEST_SEQ; the chip polls it every
- * few milliseconds and answers with TEST_RESULT (0 accepted, 1 refused)
- * and TEST_ACK = TEST_SEQ.  Specs are those of enpu-emu --fault.
- */
-#define ENPU1_REG_TEST_SEQ		0xf000	/* H */
-#define ENPU1_REG_TEST_ACK		0xf004	/* D */
-#define ENPU1_REG_TEST_RESULT		0xf008	/* D */
-#define ENPU1_REG_TEST_SPEC		0xf100	/* H, 256 bytes */
-#define ENPU1_TEST_SPEC_SIZE		256
-
 /* ------------------------------------------------------------------------ */
 /* Rings in host memory */
 

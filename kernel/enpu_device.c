@@ -38,6 +38,7 @@ void enpu_device_program_rings(struct enpu_device *edev)
 	u32 core, prio;
 
 	mutex_lock(&edev->evq_lock);
+	edev->evq_stopped = false;
 	edev->evq_head = 0;
 	edev->evq_seq = 0;
 	memset(edev->evq.cpu, 0, (size_t)edev->evq.entries * edev->evq.entry_size);
@@ -152,6 +153,11 @@ void enpu_device_process_events(struct enpu_device *edev)
 	u32 tail, count = 0;
 
 	mutex_lock(&edev->evq_lock);
+	if (edev->evq_stopped) {
+		mutex_unlock(&edev->evq_lock);
+		wake_up_all(&edev->cmd_wq);
+		return;
+	}
 	tail = enpu_read(edev, ENPU1_REG_EVQ_TAIL);
 	/* Read the entries only after the tail that covers them. */
 	dma_rmb();
@@ -179,6 +185,15 @@ void enpu_device_process_events(struct enpu_device *edev)
 	mutex_unlock(&edev->evq_lock);
 	trace_enpu_irq(edev, ENPU1_IRQ_VEC_EVENT, count);
 	wake_up_all(&edev->cmd_wq);
+}
+
+/* Between RESET and the next boot the chip's event ring indices mean
+ * nothing; the ring is ignored until enpu_device_program_rings(). */
+void enpu_device_stop_events(struct enpu_device *edev)
+{
+	mutex_lock(&edev->evq_lock);
+	edev->evq_stopped = true;
+	mutex_unlock(&edev->evq_lock);
 }
 
 static irqreturn_t enpu_irq_event(int irq, void *arg)

@@ -161,7 +161,33 @@ static const struct drm_ioctl_desc enpu_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(ENPU_JOB_INFO, enpu_ioctl_job_info, 0),
 };
 
-DEFINE_DRM_ACCEL_FOPS(enpu_accel_fops);
+/*
+ * The DRM core answers an ioctl number past the driver's table with
+ * -EINVAL; userspace probing for newer ioctls needs -ENOTTY to tell "not
+ * implemented" from "bad arguments".
+ */
+static long enpu_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
+{
+	unsigned int nr = _IOC_NR(cmd);
+
+	if (nr >= DRM_COMMAND_BASE && nr < DRM_COMMAND_END &&
+	    nr - DRM_COMMAND_BASE >= ARRAY_SIZE(enpu_ioctls))
+		return -ENOTTY;
+	return drm_ioctl(filp, cmd, arg);
+}
+
+static const struct file_operations enpu_accel_fops = {
+	.owner = THIS_MODULE,
+	.open = accel_open,
+	.release = drm_release,
+	.unlocked_ioctl = enpu_ioctl,
+	.compat_ioctl = drm_compat_ioctl,
+	.poll = drm_poll,
+	.read = drm_read,
+	.llseek = noop_llseek,
+	.mmap = drm_gem_mmap,
+	.fop_flags = FOP_UNSIGNED_OFFSET,
+};
 
 const struct drm_driver enpu_drm_driver = {
 	.driver_features = DRIVER_COMPUTE_ACCEL | DRIVER_GEM | DRIVER_SYNCOBJ,

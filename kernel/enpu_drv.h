@@ -78,11 +78,12 @@ struct enpu_device {
 	u32 cmd_seq;
 	wait_queue_head_t cmd_wq;	/* woken on every event interrupt */
 
-	/* Protects evq_head, evq_seq and the event ring's consumer side. */
+	/* Protects evq_head, evq_seq, evq_stopped and the event ring's consumer side. */
 	struct mutex evq_lock;
 	struct enpu_ring evq;
 	u32 evq_head;
 	u32 evq_seq;
+	bool evq_stopped;		/* chip reset, ring not yet re-programmed */
 	atomic_t bad_events;
 
 	struct enpu_ring sq[ENPU1_MAX_CORES][ENPU1_MAX_PRIO];
@@ -161,6 +162,7 @@ int enpu_device_init(struct enpu_device *edev);
 void enpu_device_fini(struct enpu_device *edev);
 int enpu_device_cmd(struct enpu_device *edev, u32 cmd, u32 arg0, u32 arg1);
 void enpu_device_process_events(struct enpu_device *edev);
+void enpu_device_stop_events(struct enpu_device *edev);
 int enpu_device_irq_init(struct enpu_device *edev);
 void enpu_device_irq_fini(struct enpu_device *edev);
 void enpu_device_program_rings(struct enpu_device *edev);

@@ -122,6 +122,7 @@ int enpu_ioctl_bo_info(struct drm_device *drm, void *data, struct drm_file *file
 int enpu_ioctl_bo_wait(struct drm_device *drm, void *data, struct drm_file *file)
 {
 	struct drm_enpu_bo_wait *args = data;
+	struct drm_gem_object *obj;
 	unsigned long timeout;
 	long ret;
 
@@ -129,11 +130,15 @@ int enpu_ioctl_bo_wait(struct drm_device *drm, void *data, struct drm_file *file
 		drm_dbg_driver(drm, "bo_wait: reserved field not zero\n");
 		return -EINVAL;
 	}
-	timeout = nsecs_to_jiffies64(args->timeout_ns);
-	if (timeout > MAX_SCHEDULE_TIMEOUT)
-		timeout = MAX_SCHEDULE_TIMEOUT;
-	ret = drm_gem_dma_resv_wait(file, args->handle, true, timeout);
-	if (ret == -ETIME)
-		ret = -ETIMEDOUT;
-	return ret;
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj) {
+		drm_dbg_driver(drm, "bo_wait: no BO with handle %u\n", args->handle);
+		return -ENOENT;
+	}
+	timeout = min_t(u64, nsecs_to_jiffies64(args->timeout_ns), MAX_SCHEDULE_TIMEOUT);
+	ret = dma_resv_wait_timeout(obj->resv, DMA_RESV_USAGE_READ, true, timeout);
+	drm_gem_object_put(obj);
+	if (ret == 0)
+		return -ETIMEDOUT;
+	return ret < 0 ? ret : 0;
 }

@@ -339,8 +339,14 @@ void enpu_job_reset(struct enpu_device *edev, struct enpu_job *guilty, const cha
 	int ret;
 
 	mutex_lock(&edev->reset_lock);
-	if (guilty && dma_fence_is_signaled(guilty->hw_fence))
-		goto out;
+	/* The job finished after all (a queued second timeout, or it
+	 * completed while we waited for the lock): a working chip is left
+	 * alone, a halted one is still reset, with nobody to blame. */
+	if (guilty && dma_fence_is_signaled(guilty->hw_fence)) {
+		if (enpu_read(edev, ENPU1_REG_STATUS) == ENPU1_STATUS_READY)
+			goto out;
+		guilty = NULL;
+	}
 	drm_err(&edev->drm, "%s (job %llu): resetting the chip\n", why,
 		guilty ? guilty->id : 0);
 	trace_enpu_reset(edev, guilty ? guilty->id : 0, why);
@@ -350,6 +356,7 @@ void enpu_job_reset(struct enpu_device *edev, struct enpu_job *guilty, const cha
 	spin_lock_irqsave(&edev->hw_lock, flags);
 	edev->resetting = true;
 	spin_unlock_irqrestore(&edev->hw_lock, flags);
+	enpu_device_stop_events(edev);
 
 	ret = enpu_device_cmd(edev, ENPU1_CMD_RESET, 0, 0);
 	if (!ret)
@@ -528,8 +535,9 @@ static int enpu_submit_lookup_bos(struct drm_file *file, struct drm_enpu_submit 
 	struct drm_device *drm = file->minor->dev;
 	struct drm_enpu_bo_ref ref;
 	u8 __user *ptr = u64_to_user_ptr(args->bos);
+	struct drm_gem_object *obj;
 	unsigned long *writes;
-	u32 i;
+	u32 i, k;
 	int ret;
 
 	job->bos = kvcalloc(args->bo_count + 1, sizeof(*job->bos), GFP_KERNEL);
@@ -566,16 +574,23 @@ static int enpu_submit_lookup_bos(struct drm_file *file, struct drm_enpu_submit 
 			ret = -EINVAL;
 			goto out;
 		}
-		job->bos[job->bo_count] = drm_gem_object_lookup(file, ref.handle);
-		if (!job->bos[job->bo_count]) {
+		obj = drm_gem_object_lookup(file, ref.handle);
+		if (!obj) {
 			drm_dbg_driver(drm, "submit: BO entry %u: no BO with handle %u\n", i,
 				       ref.handle);
 			ret = -ENOENT;
 			goto out;
 		}
+		/* A BO listed twice (often the command BO) is one BO whose
+		 * access is the union of both entries. */
+		for (k = 0; k < job->bo_count && job->bos[k] != obj; k++)
+			;
+		if (k < job->bo_count)
+			drm_gem_object_put(obj);
+		else
+			job->bos[job->bo_count++] = obj;
 		if (ref.flags & DRM_ENPU_BO_REF_WRITE)
-			__set_bit(job->bo_count, writes);
-		job->bo_count++;
+			__set_bit(k, writes);
 	}
 	ret = 0;
 out:

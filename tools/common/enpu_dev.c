@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -146,37 +149,77 @@ void enpu_cs_dma(struct enpu_cs *cs, uint32_t opcode, uint64_t va, uint32_t sram
 	enpu_cs_op(cs, opcode);
 }
 
+/* Finds the virtio-serial port by name the way udev would, since the
+ * board's minimal userspace has no udev to make /dev/virtio-ports links. */
+static int control_port(char *path, size_t len)
+{
+	const char *env = getenv("ENPU_CONTROL");
+	struct dirent *d;
+	DIR *dir;
+
+	if (env) {
+		snprintf(path, len, "%s", env);
+		return 0;
+	}
+	dir = opendir("/sys/class/virtio-ports");
+	if (!dir)
+		return -ENODEV;
+	while ((d = readdir(dir))) {
+		char name[64] = "", file[300];
+		FILE *f;
+
+		snprintf(file, sizeof(file), "/sys/class/virtio-ports/%s/name", d->d_name);
+		f = fopen(file, "r");
+		if (!f)
+			continue;
+		if (fgets(name, sizeof(name), f) && !strcmp(name, "enpu.control\n")) {
+			fclose(f);
+			snprintf(path, len, "/dev/%s", d->d_name);
+			closedir(dir);
+			return 0;
+		}
+		fclose(f);
+	}
+	closedir(dir);
+	return -ENODEV;
+}
+
 int enpu_dev_inject(const char *spec)
 {
-	uint32_t words[ENPU1_TEST_SPEC_SIZE / 4] = { 0 };
-	volatile uint32_t *regs;
-	uint32_t seq;
-	int fd, ret, i;
+	char req[300], reply[300], port[300];
+	size_t got = 0;
+	int fd, ret;
 
-	if (strlen(spec) >= sizeof(words))
+	ret = control_port(port, sizeof(port));
+	if (ret)
+		return ret;
+	if (snprintf(req, sizeof(req), "fault %s\n", spec) >= (int)sizeof(req))
 		return -EINVAL;
-	memcpy(words, spec, strlen(spec));
-	/* BAR2 of the chip's PCI function, reached from its accel node. */
-	fd = open("/sys/class/accel/accel0/device/resource2", O_RDWR | O_SYNC | O_CLOEXEC);
+	fd = open(port, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	regs = mmap(NULL, ENPU1_REGS_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (regs == MAP_FAILED)
-		return -errno;
-	for (i = 0; i < ENPU1_TEST_SPEC_SIZE / 4; i++)
-		regs[ENPU1_REG_TEST_SPEC / 4 + i] = words[i];
-	seq = regs[ENPU1_REG_TEST_SEQ / 4] + 1;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	regs[ENPU1_REG_TEST_SEQ / 4] = seq;
-	ret = -ETIMEDOUT;
-	for (i = 0; i < 2000; i++) {
-		if (regs[ENPU1_REG_TEST_ACK / 4] == seq) {
-			ret = regs[ENPU1_REG_TEST_RESULT / 4] ? -EINVAL : 0;
-			break;
-		}
-		usleep(1000);
+	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
+		ret = -EIO;
+		goto out;
 	}
-	munmap((void *)regs, ENPU1_REGS_SIZE);
+	ret = -ETIMEDOUT;
+	while (got < sizeof(reply) - 1) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 5000) != 1)
+			goto out;
+		n = read(fd, reply + got, 1);
+		if (n != 1) {
+			ret = -EIO;
+			goto out;
+		}
+		if (reply[got++] == '\n')
+			break;
+	}
+	reply[got] = 0;
+	ret = !strncmp(reply, "ok", 2) ? 0 : -EINVAL;
+out:
+	close(fd);
 	return ret;
 }

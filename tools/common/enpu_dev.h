@@ -2,7 +2,7 @@
 /*
  * Small helpers over the enpu uAPI for the in-VM tests, the demo and the
  * latency benchmark: device and BO handling, job submission, command-stream
- * building and the chip's fault-injection test port.  Not the product's
+ * building and the emulator's fault-injection channel.  Not the product's
  * runtime (that is libenpu); these stay deliberately thin.
  */
 #ifndef ENPU_DEV_H
@@ -53,8 +53,10 @@ static inline uint32_t enpu_cs_bytes(const struct enpu_cs *cs)
 	return cs->n * 4;
 }
 
-/* Arms a fault through the chip's test port (BAR2 via sysfs); 0 on
- * acceptance, -EINVAL if refused, -errno if the port is unreachable. */
+/* Arms a fault in the emulated chip through the bench's control channel
+ * (the virtio-serial port enpu.control that tools/vm/run connects to
+ * enpu-emu --control, or
+ * $ENPU_CONTROL); 0 on acceptance, -EINVAL if refused, -errno otherwise. */
 int enpu_dev_inject(const char *spec);
 
 #endif /* ENPU_DEV_H */

@@ -382,23 +382,6 @@ void emu_doorbell(struct emu *emu, unsigned int vector)
 	}
 }
 
-static void test_port(struct emu *emu)
-{
-	uint32_t seq = emu_reg_read(emu, ENPU1_REG_TEST_SEQ);
-	char spec[ENPU1_TEST_SPEC_SIZE], why[160] = "";
-	int rc;
-
-	if (seq == emu->last_test_seq)
-		return;
-	emu->last_test_seq = seq;
-	memcpy(spec, emu->bar2 + ENPU1_REG_TEST_SPEC, sizeof(spec));
-	spec[sizeof(spec) - 1] = 0;
-	rc = emu_fault_parse(emu, spec, why, sizeof(why));
-	emu_log(emu, EMU_INFO, "test port: '%s' %s%s", spec, rc ? "refused: " : "accepted", why);
-	emu_reg_write(emu, ENPU1_REG_TEST_RESULT, rc ? 1 : 0);
-	emu_reg_write(emu, ENPU1_REG_TEST_ACK, seq);
-}
-
 void emu_tick(struct emu *emu)
 {
 	uint64_t now = emu_now_ns(emu);
@@ -407,7 +390,6 @@ void emu_tick(struct emu *emu)
 
 	emu_reg_write(emu, ENPU1_REG_TIME_LO, (uint32_t)now);
 	emu_reg_write(emu, ENPU1_REG_TIME_HI, (uint32_t)(now >> 32));
-	test_port(emu);
 
 	if (status != ENPU1_STATUS_READY || !emu->cfg.watchdog_ms || atomic_load(&emu->stop))
 		return;

@@ -108,7 +108,6 @@ struct emu {
 	pthread_mutex_t reg_lock;	/* serialises device read-modify-write of registers */
 	atomic_uint as_gen[ENPU1_MAX_AS];	/* bumped by MMU_FLUSH and RESET */
 	uint32_t last_cmd_seq;
-	uint32_t last_test_seq;
 
 	struct emu_faults faults;
 };

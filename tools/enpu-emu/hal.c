@@ -306,7 +306,6 @@ static void *core_thread(void *arg)
 	struct emu_core *core = arg;
 	struct emu *emu = core->emu;
 
-	atomic_store(&core->last_kick_ns, emu_now_ns(emu));
 	emu->fw->core_main(&emu->hal, core->index);
 	atomic_store(&core->busy, 0);
 	return NULL;
@@ -319,6 +318,8 @@ int emu_cores_start(struct emu *emu)
 	atomic_store(&emu->stop, 0);
 	for (i = 0; i < emu->cfg.cores; i++) {
 		memset(emu->core[i].tlb, 0, sizeof(emu->core[i].tlb));
+		/* The watchdog may look before the thread first runs. */
+		atomic_store(&emu->core[i].last_kick_ns, emu_now_ns(emu));
 		if (pthread_create(&emu->core[i].thread, NULL, core_thread, &emu->core[i])) {
 			emu->cores_running = i;
 			return -1;

@@ -75,7 +75,7 @@ static void usage(FILE *f)
 		"  --sram-bpc N         SRAM bytes per cycle per core (default 128)\n"
 		"  --watchdog-ms N      hardware watchdog, 0 = off (default 2000)\n"
 		"  --fault SPEC         arm a fault at start (repeatable); see --help-faults\n"
-		"  --control PATH       control socket: 'fault SPEC', 'status', 'reset'\n"
+		"  --control PATH       control socket, one request per line: 'fault SPEC', 'status'\n"
 		"  --log FILE           log file (default stderr)\n"
 		"  --once               exit when QEMU disconnects (default)\n"
 		"  --persist            keep serving after QEMU disconnects\n"
@@ -158,45 +158,66 @@ static int ctl_listen(const char *path)
 	return fd;
 }
 
-/* One request line per connection: the reply is one line. */
-static void ctl_serve(struct emu *emu)
+/*
+ * The lab bench's side channel: line-based requests, one reply line each,
+ * over any number of persistent connections (a host tool, or the guest
+ * through a virtio-serial port QEMU forwards here).
+ */
+static void ctl_request(struct emu *emu, char *req, char *reply, size_t len)
 {
-	char buf[512], reply[512];
-	ssize_t n;
-	int fd;
-
-	fd = accept4(emu->ctl_listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0) {
-		close(fd);
-		return;
-	}
-	buf[n] = 0;
-	buf[strcspn(buf, "\r\n")] = 0;
-	if (!strncmp(buf, "fault ", 6)) {
+	if (!strncmp(req, "fault ", 6)) {
 		char why[160] = "";
 
-		if (emu_fault_parse(emu, buf + 6, why, sizeof(why)))
-			snprintf(reply, sizeof(reply), "error: %s\n", why);
+		if (emu_fault_parse(emu, req + 6, why, sizeof(why)))
+			snprintf(reply, len, "error: %s\n", why);
 		else
-			snprintf(reply, sizeof(reply), "ok\n");
-		emu_log(emu, EMU_INFO, "control: %s -> %s", buf, reply);
-	} else if (!strcmp(buf, "status")) {
+			snprintf(reply, len, "ok\n");
+		emu_log(emu, EMU_INFO, "control: %s -> %s", req, reply[0] == 'o' ? "ok" : why);
+	} else if (!strcmp(req, "status")) {
 		char faults[256];
 
 		emu_fault_describe(emu, faults, sizeof(faults));
-		snprintf(reply, sizeof(reply), "status=%s resets=%u heartbeat=%u faults: %s\n",
+		snprintf(reply, len, "status=%s resets=%u heartbeat=%u faults: %s\n",
 			 emu_status_name(emu_reg_read(emu, ENPU1_REG_STATUS)),
 			 emu_reg_read(emu, ENPU1_REG_RESET_COUNT),
 			 emu_reg_read(emu, ENPU1_REG_HEARTBEAT), faults);
 	} else {
-		snprintf(reply, sizeof(reply), "error: unknown request '%.64s'\n", buf);
+		snprintf(reply, len, "error: unknown request '%.64s'\n", req);
 	}
-	if (write(fd, reply, strlen(reply)) < 0)
-		emu_log(emu, EMU_ERR, "control: reply lost");
-	close(fd);
+}
+
+struct ctl_conn {
+	int fd;
+	size_t used;
+	char buf[512];
+};
+
+/* Returns -1 when the connection is finished. */
+static int ctl_read(struct emu *emu, struct ctl_conn *c)
+{
+	ssize_t n = read(c->fd, c->buf + c->used, sizeof(c->buf) - 1 - c->used);
+	char *nl;
+
+	if (n <= 0)
+		return -1;
+	c->used += n;
+	c->buf[c->used] = 0;
+	while ((nl = strchr(c->buf, '\n'))) {
+		char reply[512];
+
+		*nl = 0;
+		if (nl > c->buf && nl[-1] == '\r')
+			nl[-1] = 0;
+		if (c->buf[0]) {
+			ctl_request(emu, c->buf, reply, sizeof(reply));
+			if (write(c->fd, reply, strlen(reply)) < 0)
+				return -1;
+		}
+		c->used -= nl + 1 - c->buf;
+		memmove(c->buf, nl + 1, c->used + 1);
+	}
+	/* A line longer than the buffer is not a request. */
+	return c->used == sizeof(c->buf) - 1 ? -1 : 0;
 }
 
 static void on_signal(int sig)
@@ -212,7 +233,8 @@ static int epoll_add(int ep, int fd, uint64_t tag)
 	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
-enum { TAG_LISTEN = 1, TAG_CONN, TAG_TICK, TAG_CTL, TAG_DB0 = 16 };
+enum { TAG_LISTEN = 1, TAG_CONN, TAG_TICK, TAG_CTL, TAG_DB0 = 16, TAG_CTLC = 32 };
+#define MAX_CTL_CONNS 8
 
 int main(int argc, char **argv)
 {
@@ -251,6 +273,7 @@ int main(int argc, char **argv)
 	int nfaults = 0, persist = 0, c, ep, tfd, i;
 	uint32_t clock_mhz = 800;
 	struct itimerspec its = { .it_interval.tv_nsec = 5000000, .it_value.tv_nsec = 5000000 };
+	struct ctl_conn ctl[MAX_CTL_CONNS];
 
 	emu->log = stderr;
 	emu->t0_ns = mono_ns();
@@ -262,6 +285,8 @@ int main(int argc, char **argv)
 			    .dma_latency_cycles = 200 },
 	};
 	emu->listen_fd = emu->conn_fd = emu->ctl_listen_fd = -1;
+	for (i = 0; i < MAX_CTL_CONNS; i++)
+		ctl[i].fd = -1;
 	for (i = 0; i < ENPU1_DB_VECTORS; i++)
 		emu->db_fd[i] = -1;
 	for (i = 0; i < ENPU1_IRQ_VECTORS; i++)
@@ -418,7 +443,25 @@ int main(int argc, char **argv)
 				if (read(tfd, &v, sizeof(v)) > 0)
 					emu_tick(emu);
 			} else if (tag == TAG_CTL) {
-				ctl_serve(emu);
+				int fd = accept4(emu->ctl_listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+				for (c = 0; fd >= 0 && c < MAX_CTL_CONNS && ctl[c].fd >= 0; c++)
+					;
+				if (fd >= 0 && c < MAX_CTL_CONNS) {
+					ctl[c].fd = fd;
+					ctl[c].used = 0;
+					epoll_add(ep, fd, TAG_CTLC + c);
+				} else if (fd >= 0) {
+					close(fd);
+				}
+			} else if (tag >= TAG_CTLC && tag < TAG_CTLC + MAX_CTL_CONNS) {
+				struct ctl_conn *cc = &ctl[tag - TAG_CTLC];
+
+				if (ctl_read(emu, cc)) {
+					epoll_ctl(ep, EPOLL_CTL_DEL, cc->fd, NULL);
+					close(cc->fd);
+					cc->fd = -1;
+				}
 			} else if (tag >= TAG_DB0 && tag < TAG_DB0 + ENPU1_DB_VECTORS) {
 				if (read(emu->db_fd[tag - TAG_DB0], &v, sizeof(v)) == sizeof(v)) {
 					emu_log(emu, EMU_DBG, "link: doorbell %u", (unsigned int)(tag - TAG_DB0));
