@@ -745,9 +745,10 @@ int enpu_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
 		drm_syncobj_replace_fence(out_sync, &job->base.s_fence->finished);
 	args->job_id = job->id;
 	trace_enpu_job_submit(edev, job);
+	drm_gem_unlock_reservations(job->bos, job->bo_count, &acquire);
+	/* From here the job may run, end and be freed at any moment. */
 	drm_sched_entity_push_job(&job->base);
 	mutex_unlock(&efile->submit_lock);
-	drm_gem_unlock_reservations(job->bos, job->bo_count, &acquire);
 	if (out_sync)
 		drm_syncobj_put(out_sync);
 	return 0;

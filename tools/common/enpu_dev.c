@@ -79,9 +79,9 @@ int enpu_dev_submit(int fd, const struct enpu_dbo *cmd, uint32_t cmd_size,
 	};
 	int ret;
 
-	ret = drmSyncobjCreate(fd, 0, syncobj);
-	if (ret)
-		return ret < 0 ? ret : -EINVAL;
+	/* libdrm returns -1 and leaves the reason in errno. */
+	if (drmSyncobjCreate(fd, 0, syncobj))
+		return -errno;
 	s.out_syncobj = *syncobj;
 	if (ioctl(fd, DRM_IOCTL_ENPU_SUBMIT, &s)) {
 		ret = -errno;

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * enpu_busy SECONDS: keeps the chip busy with jobs until the time is up or
+ * the device goes away.  Exits 0 when every job either completed or was
+ * refused with the errors a removed device gives (ENODEV, EIO); any other
+ * failure, or a hang, is a bug.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <xf86drm.h>
+
+#include "enpu_dev.h"
+
+int main(int argc, char **argv)
+{
+	int seconds = argc > 1 ? atoi(argv[1]) : 5, fd, ret, k, done = 0, gone = 0;
+	time_t end = time(NULL) + seconds;
+	struct enpu_dbo cmd, data;
+	struct enpu_cs cs;
+	uint32_t sync;
+	uint64_t id;
+
+	fd = enpu_dev_open(NULL);
+	if (fd < 0 || enpu_dbo_new(fd, 65536, 0, &cmd) || enpu_dbo_new(fd, 4096, 0, &data)) {
+		perror("enpu_busy: setup");
+		return 1;
+	}
+	enpu_cs_init(&cs, cmd.map, cmd.size);
+	for (k = 0; k < 50; k++) {
+		enpu_cs_dma(&cs, ENPU1_OP_DMA_LOAD, data.va, 0, 4096);
+		enpu_cs_op(&cs, ENPU1_OP_SYNC);
+	}
+	enpu_cs_op(&cs, ENPU1_OP_END);
+	while (time(NULL) < end) {
+		ret = enpu_dev_submit(fd, &cmd, enpu_cs_bytes(&cs), NULL, 0, 1, &sync, &id);
+		if (ret == -ENODEV || ret == -EIO) {
+			gone = 1;
+			break;
+		}
+		if (ret) {
+			fprintf(stderr, "enpu_busy: submit: %s\n", strerror(-ret));
+			return 1;
+		}
+		ret = enpu_dev_wait(fd, sync, 20000000000ll);
+		drmSyncobjDestroy(fd, sync);
+		if (ret == -ETIME) {
+			fprintf(stderr, "enpu_busy: a job never ended\n");
+			return 1;
+		}
+		done++;
+	}
+	printf("enpu_busy: %d jobs, device %s\n", done, gone ? "gone" : "present");
+	return 0;
+}

@@ -1,0 +1,23 @@
+#!/bin/sh
+# The driver on the emulated board: the uAPI and fault suites, the
+# lifecycle script, and probing with a corrupt firmware image.  Prints TAP
+# (the guests' lines plus our own).
+cd "$(dirname "$0")/../.." || exit 1
+vm=tools/vm/run
+
+$vm -- sh -c 'build/tests/kernel/enpu_uapi_test; build/tests/kernel/enpu_fault_test' ||
+	echo "# uapi/fault suites exited with status $?"
+$vm -- sh tests/vm/guest/lifecycle.sh || echo "# lifecycle exited with status $?"
+
+# A corrupt image must fail the probe cleanly, saying why.
+corrupt=build/firmware/enpu/test-corrupt.bin
+cp build/firmware/enpu/enpu1.bin $corrupt
+printf '\377\377\377\377' | dd of=$corrupt bs=1 seek=4096 conv=notrunc 2>/dev/null
+out=$($vm --modparam firmware=enpu/test-corrupt.bin -- sh -c \
+	'test -e /dev/accel/accel0 && echo NODE; dmesg | grep -E "enpu|WARN|Oops|BUG"' 2>&1)
+rc=$?
+rm -f $corrupt
+echo "$out" | sed 's/^/# /'
+if [ $rc -eq 0 ] && ! echo "$out" | grep -q NODE; then echo "ok - corrupt firmware: no device"; else echo "not ok - corrupt firmware: no device"; fi
+if echo "$out" | grep -q "rejected: payload CRC mismatch"; then echo "ok - corrupt firmware: dmesg says why"; else echo "not ok - corrupt firmware: dmesg says why"; fi
+if ! echo "$out" | grep -qE "WARNING:|Oops|BUG:"; then echo "ok - corrupt firmware: no oops or WARN"; else echo "not ok - corrupt firmware: no oops or WARN"; fi
