@@ -14,8 +14,12 @@
 
 #include <linux/types.h>
 
-/* PCI identity of the chip, and of the QEMU ivshmem function that carries it. */
-#define ENPU1_PCI_VENDOR_ID		0x1e0f
+/*
+ * PCI identity of the chip, and of the QEMU ivshmem function that carries
+ * it.  The vendor ID is a placeholder, unassigned in pci.ids when chosen;
+ * silicon will carry a PCI-SIG assigned one.
+ */
+#define ENPU1_PCI_VENDOR_ID		0x1f6e
 #define ENPU1_PCI_DEVICE_ID		0x0e01
 #define ENPU1_IVSHMEM_VENDOR_ID		0x1af4
 #define ENPU1_IVSHMEM_DEVICE_ID		0x1110
@@ -210,8 +214,9 @@ struct enpu1_sq_entry {
 
 /*
  * Event: written by the device at EVQ_TAIL, then EVQ_TAIL is bumped and the
- * EVENT vector raised.  csum is the ones'-complement sum of the other
- * fifteen 32-bit words, so the host can refuse a corrupted entry.
+ * EVENT vector raised.  csum is the complement of the ones'-complement sum
+ * of the other fifteen 32-bit words (enpu1_event_csum()), so the host can
+ * refuse a corrupted entry.
  */
 struct enpu1_event {
 	__u32 type;		/* ENPU1_EV_* */

@@ -188,7 +188,8 @@ void enpu_device_process_events(struct enpu_device *edev)
 }
 
 /* Between RESET and the next boot the chip's event ring indices mean
- * nothing; the ring is ignored until enpu_device_program_rings(). */
+ * nothing; the ring is ignored until enpu_device_program_rings().
+ */
 void enpu_device_stop_events(struct enpu_device *edev)
 {
 	mutex_lock(&edev->evq_lock);

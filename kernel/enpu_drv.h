@@ -108,6 +108,9 @@ struct enpu_device {
 	struct mutex reset_lock;	/* one reset at a time */
 
 	atomic_t resets;
+	atomic64_t stat_jobs_ok;	/* jobs that ended with status OK */
+	atomic64_t stat_jobs_failed;	/* jobs that ended with any error */
+	atomic64_t stat_busy_ns;	/* device time spent in jobs */
 	bool booted;
 };
 
@@ -171,6 +174,16 @@ void enpu_device_program_rings(struct enpu_device *edev);
 int enpu_fw_init(struct enpu_device *edev);
 void enpu_fw_fini(struct enpu_device *edev);
 int enpu_fw_boot(struct enpu_device *edev);
+
+/* enpu_pm.c */
+extern const struct dev_pm_ops enpu_pm_ops;
+void enpu_pm_init(struct enpu_device *edev);
+void enpu_pm_fini(struct enpu_device *edev);
+int enpu_pm_get(struct enpu_device *edev);
+void enpu_pm_put(struct enpu_device *edev);
+
+/* enpu_sysfs.c */
+int enpu_sysfs_init(struct enpu_device *edev);
 
 /* enpu_drv.c */
 extern const struct drm_driver enpu_drm_driver;

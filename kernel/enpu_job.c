@@ -253,6 +253,7 @@ static void enpu_sched_free_job(struct drm_sched_job *sched_job)
 	enpu_mmu_ctx_put(job->ctx);
 	enpu_file_put(job->efile);
 	dma_fence_put(job->hw_fence);
+	enpu_pm_put(job->edev);
 	kfree(job);
 }
 
@@ -265,6 +266,11 @@ static const struct drm_sched_backend_ops enpu_sched_ops = {
 static void enpu_fence_complete(struct enpu_job *job, const struct enpu_job_result *res,
 				int err)
 {
+	struct enpu_device *edev = job->edev;
+
+	atomic64_inc(err ? &edev->stat_jobs_failed : &edev->stat_jobs_ok);
+	if (res->end_ns > res->start_ns)
+		atomic64_add(res->end_ns - res->start_ns, &edev->stat_busy_ns);
 	enpu_result_store(job, res);
 	if (err)
 		dma_fence_set_error(job->hw_fence, err);
@@ -341,7 +347,8 @@ void enpu_job_reset(struct enpu_device *edev, struct enpu_job *guilty, const cha
 	mutex_lock(&edev->reset_lock);
 	/* The job finished after all (a queued second timeout, or it
 	 * completed while we waited for the lock): a working chip is left
-	 * alone, a halted one is still reset, with nobody to blame. */
+	 * alone, a halted one is still reset, with nobody to blame.
+	 */
 	if (guilty && dma_fence_is_signaled(guilty->hw_fence)) {
 		if (enpu_read(edev, ENPU1_REG_STATUS) == ENPU1_STATUS_READY)
 			goto out;
@@ -582,7 +589,8 @@ static int enpu_submit_lookup_bos(struct drm_file *file, struct drm_enpu_submit 
 			goto out;
 		}
 		/* A BO listed twice (often the command BO) is one BO whose
-		 * access is the union of both entries. */
+		 * access is the union of both entries.
+		 */
 		for (k = 0; k < job->bo_count && job->bos[k] != obj; k++)
 			;
 		if (k < job->bo_count)
@@ -654,12 +662,19 @@ int enpu_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
 		return -EIO;
 	}
 
+	/* Held until the job is freed: the chip stays powered meanwhile. */
+	ret = enpu_pm_get(edev);
+	if (ret)
+		return ret;
 	job = kzalloc(sizeof(*job), GFP_KERNEL);
-	if (!job)
+	if (!job) {
+		enpu_pm_put(edev);
 		return -ENOMEM;
+	}
 	job->hw_fence = kzalloc(sizeof(*job->hw_fence), GFP_KERNEL);
 	if (!job->hw_fence) {
 		kfree(job);
+		enpu_pm_put(edev);
 		return -ENOMEM;
 	}
 	job->edev = edev;
@@ -771,6 +786,7 @@ err_free:
 	enpu_file_put(job->efile);
 	kfree(job->hw_fence);
 	kfree(job);
+	enpu_pm_put(edev);
 	return ret;
 }
 

@@ -10,6 +10,7 @@
 #include <linux/module.h>
 #include <linux/pci.h>
 
+#include "enpu_debugfs.h"
 #include "enpu_drv.h"
 #include "enpu_mmu.h"
 
@@ -79,9 +80,14 @@ static int enpu_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = enpu_fw_init(edev);
 	if (ret)
 		goto err_irq;
+	ret = enpu_sysfs_init(edev);
+	if (ret)
+		goto err_fw;
 	ret = drm_dev_register(&edev->drm, 0);
 	if (ret)
 		goto err_fw;
+	enpu_debugfs_init(edev);
+	enpu_pm_init(edev);
 	return 0;
 
 err_fw:
@@ -96,6 +102,7 @@ static void enpu_pci_remove(struct pci_dev *pdev)
 {
 	struct enpu_device *edev = pci_get_drvdata(pdev);
 
+	enpu_pm_fini(edev);
 	drm_dev_unplug(&edev->drm);
 	enpu_job_abort_all(edev, -ENODEV);
 	enpu_device_fini(edev);
@@ -115,6 +122,7 @@ static struct pci_driver enpu_pci_driver = {
 	.id_table = enpu_pci_ids,
 	.probe = enpu_pci_probe,
 	.remove = enpu_pci_remove,
+	.driver.pm = &enpu_pm_ops,
 };
 
 module_pci_driver(enpu_pci_driver);

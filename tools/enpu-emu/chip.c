@@ -391,7 +391,9 @@ void emu_tick(struct emu *emu)
 	emu_reg_write(emu, ENPU1_REG_TIME_LO, (uint32_t)now);
 	emu_reg_write(emu, ENPU1_REG_TIME_HI, (uint32_t)(now >> 32));
 
-	if (status != ENPU1_STATUS_READY || !emu->cfg.watchdog_ms || atomic_load(&emu->stop))
+	/* Suspended cores are powered down: nothing to watch. */
+	if (status != ENPU1_STATUS_READY || !emu->cfg.watchdog_ms || atomic_load(&emu->stop) ||
+	    atomic_load(&emu->suspended))
 		return;
 	for (i = 0; i < emu->cfg.cores; i++) {
 		uint64_t last = atomic_load(&emu->core[i].last_kick_ns);

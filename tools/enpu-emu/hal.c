@@ -216,9 +216,14 @@ static int hal_wait_work(void *hw, uint32_t idx, uint32_t timeout_us)
 		nap(emu, 20000000);
 	if (atomic_load(&emu->stop))
 		return -1;
-	/* Suspended cores take no work until RESUME. */
-	while (atomic_load(&emu->suspended) && !atomic_load(&emu->stop))
-		nap(emu, 5000000);
+	/* Suspended cores take no work until RESUME; the watchdog restarts
+	 * from the moment they wake. */
+	if (atomic_load(&emu->suspended)) {
+		while (atomic_load(&emu->suspended) && !atomic_load(&emu->stop))
+			nap(emu, 5000000);
+		if (core)
+			atomic_store(&core->last_kick_ns, emu_now_ns(emu));
+	}
 	return atomic_load(&emu->stop) ? -1 : ret;
 }
 
