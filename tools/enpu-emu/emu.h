@@ -164,6 +164,7 @@ void emu_fault_describe(struct emu *emu, char *buf, size_t len);
 int emu_fault_take(atomic_int *counter);
 
 /* ivshmem server (ivshmem.c) */
+int emu_listen_unix(const char *path, int backlog);
 int emu_ivshmem_listen(struct emu *emu, const char *path);
 int emu_ivshmem_accept(struct emu *emu);
 

@@ -7,6 +7,7 @@
  * as the guest's vectors become its MSI-X interrupts.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -43,26 +44,38 @@ static int send_msg(int sock, int64_t val, int fd)
 	return n == sizeof(val) ? 0 : -1;
 }
 
-int emu_ivshmem_listen(struct emu *emu, const char *path)
+/*
+ * Listens on path.  The socket appears under its name only once it
+ * accepts connections (bound under a temporary name, then renamed), so a
+ * client that waits for the path never finds a socket that refuses it.
+ */
+int emu_listen_unix(const char *path, int backlog)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd;
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
+	if (strlen(path) + 5 >= sizeof(sa.sun_path)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	strcpy(sa.sun_path, path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s.tmp", path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 1)) {
+	unlink(sa.sun_path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, backlog) ||
+	    rename(sa.sun_path, path)) {
+		unlink(sa.sun_path);
 		close(fd);
 		return -1;
 	}
-	emu->listen_fd = fd;
-	return 0;
+	return fd;
+}
+
+int emu_ivshmem_listen(struct emu *emu, const char *path)
+{
+	emu->listen_fd = emu_listen_unix(path, 1);
+	return emu->listen_fd < 0 ? -1 : 0;
 }
 
 /*

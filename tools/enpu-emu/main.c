@@ -139,25 +139,6 @@ static int setup_memory(struct emu *emu, const char *ram_path, uint64_t ram_size
 	return emu->ram == MAP_FAILED ? -1 : 0;
 }
 
-static int ctl_listen(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -1;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 4)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /*
  * The lab bench's side channel: line-based requests, one reply line each,
  * over any number of persistent connections (a host tool, or the guest
@@ -380,7 +361,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (ctl_path) {
-		emu->ctl_listen_fd = ctl_listen(ctl_path);
+		emu->ctl_listen_fd = emu_listen_unix(ctl_path, 4);
 		if (emu->ctl_listen_fd < 0) {
 			fprintf(stderr, "enpu-emu: %s: %s\n", ctl_path, strerror(errno));
 			return 1;
