@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef ENPU_INTERP_H
+#define ENPU_INTERP_H
+
+#include "internal.h"
+#include "kernels.h"
+
+struct enpu_interp {
+	enpu_model *m;
+	const struct enpu_kernels *k;
+	int requant;		/* enum enpu_requant_mode */
+	uint8_t *arena;
+	size_t arena_bytes, lower_bound;
+	void **ptr;		/* per tensor: where its bytes live */
+	void **opstate;		/* per operator: prepared parameters */
+	void **blocks;		/* allocations owned by the interpreter */
+	int nblocks, cblocks;
+	size_t used, budget;	/* bytes allocated, limit (SIZE_MAX: none) */
+};
+
+struct op_impl {
+	int (*prepare)(struct enpu_interp *it, struct ir_op *op, int idx);
+	void (*eval)(struct enpu_interp *it, struct ir_op *op);
+};
+
+ENPU_HIDDEN const struct op_impl *enpu_op_impl(int code);
+ENPU_HIDDEN void *enpu_interp_alloc(struct enpu_interp *it, size_t n);
+ENPU_HIDDEN int enpu_op_requant_mode(const struct enpu_interp *it, int code, int type);
+
+#endif

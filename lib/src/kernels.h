@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * CPU kernel table.  Each ISA provides one translation unit
+ * (kernels_<isa>.c, built with that ISA's flags) exporting a filled
+ * struct enpu_kernels; the interpreter picks one table at prepare time, so
+ * adding AVX2/VNNI/NEON later means one new file and one dispatch line.
+ * Names follow XNNPACK's op_dtype_tile__isa convention.
+ */
+#ifndef ENPU_KERNELS_H
+#define ENPU_KERNELS_H
+
+#include <stdint.h>
+
+#include "internal.h"
+
+enum { RQ_GEMMLOWP = 0, RQ_FP32 = 1 };
+
+/* Per-output-channel requantization of an int32 accumulator. */
+struct enpu_rq {
+	int mode;
+	const int32_t *mult;	/* gemmlowp: Q31 multipliers, one per channel */
+	const int32_t *shift;
+	const float *scale;	/* fp32: float scales, one per channel */
+	int32_t out_zp, act_min, act_max;
+};
+
+struct enpu_conv_params {
+	int n, ih, iw, ic, oh, ow, oc;
+	int fh, fw, sh, sw, dh, dw, pad_t, pad_l;
+	int depth_mult;		/* depthwise only */
+	int32_t in_zp, w_zp;	/* w_zp is 0 for int8 per-channel weights */
+	const int32_t *bias;	/* may be NULL */
+	struct enpu_rq rq;
+};
+
+struct enpu_pool_params {
+	int n, ih, iw, c, oh, ow, fh, fw, sh, sw, pad_t, pad_l;
+	int32_t act_min, act_max;
+};
+
+/* ADD/SUB in TFLite's fixed-point form (inputs pre-shifted by left_shift). */
+struct enpu_add_params {
+	size_t count;
+	int32_t in1_zp, in2_zp, out_zp;
+	int32_t in1_mult, in2_mult, out_mult;
+	int in1_shift, in2_shift, out_shift, left_shift;
+	int32_t act_min, act_max;
+	int sub;
+	/*
+	 * XNNPACK's form (int8 ADD as TFLite runs it): one integer
+	 * multiply-add per input, bias carries the zero points and the
+	 * rounding, then one arithmetic shift (ties round up).
+	 */
+	int xnn;
+	int32_t xa_mult, xb_mult, xbias;
+	int xshift;
+	/* Broadcast: element i of the output reads in1[idx1[i]], in2[idx2[i]] when non-NULL. */
+	const uint32_t *idx1, *idx2;
+};
+
+struct enpu_kernels {
+	const char *isa;
+	void (*conv_qu8)(const struct enpu_conv_params *p, const uint8_t *in, const uint8_t *w,
+			 uint8_t *out);
+	void (*conv_qc8)(const struct enpu_conv_params *p, const int8_t *in, const int8_t *w,
+			 int8_t *out);
+	void (*dwconv_qu8)(const struct enpu_conv_params *p, const uint8_t *in, const uint8_t *w,
+			   uint8_t *out);
+	void (*dwconv_qc8)(const struct enpu_conv_params *p, const int8_t *in, const int8_t *w,
+			   int8_t *out);
+	void (*add_qu8)(const struct enpu_add_params *p, const uint8_t *a, const uint8_t *b,
+			uint8_t *out);
+	void (*add_qs8)(const struct enpu_add_params *p, const int8_t *a, const int8_t *b,
+			int8_t *out);
+	void (*avgpool_qu8)(const struct enpu_pool_params *p, const uint8_t *in, uint8_t *out);
+	void (*avgpool_qs8)(const struct enpu_pool_params *p, const int8_t *in, int8_t *out);
+	void (*maxpool_qu8)(const struct enpu_pool_params *p, const uint8_t *in, uint8_t *out);
+	void (*maxpool_qs8)(const struct enpu_pool_params *p, const int8_t *in, int8_t *out);
+};
+
+ENPU_HIDDEN extern const struct enpu_kernels enpu_kernels_scalar;
+ENPU_HIDDEN const struct enpu_kernels *enpu_kernels_select(void);
+
+#endif
