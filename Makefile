@@ -28,6 +28,7 @@ include tools/enpu-emu/emu.mk
 include kernel/kernel.mk
 include tests/tests.mk
 include tools/demo/demo.mk
+include tools/bench/bench.mk
 
 build-all: $(ALL_TARGETS) module
 
@@ -44,12 +45,13 @@ check-kernel: build-all
 demo: build-all
 	tools/vm/run -- tools/demo/run-demo
 
-bench: build-all $(BENCH_TARGETS)
+bench: build-all
 	@for b in $(BENCH_TARGETS); do echo "== $$b"; $$b || exit 1; done
 
 clean:
 	rm -rf $(O)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null 2>&1 || true
 
+.PRECIOUS: $(O)/%/
 $(O)/%/:
 	@mkdir -p $@

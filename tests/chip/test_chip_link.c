@@ -196,9 +196,12 @@ static int control(const char *req, char *reply, size_t len)
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	ssize_t n;
 
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
 	strcpy(sa.sun_path, g.ctl_path);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
+	    write(fd, req, strlen(req)) != (ssize_t)strlen(req) || write(fd, "\n", 1) != 1 ||
+	    poll(&p, 1, 2000) != 1) {
 		close(fd);
 		return -1;
 	}
@@ -404,6 +407,7 @@ int main(int argc, char **argv)
 	img = load_file(fw, &len);
 	if (!img || attach(emu)) {
 		printf("not ok 1 - attach to %s with %s: %s\n", emu, fw, strerror(errno));
+		free(img);
 		detach();
 		return 1;
 	}
@@ -513,5 +517,6 @@ int main(int argc, char **argv)
 		   "jobs run again after recovery");
 	}
 	detach();
+	free(img);
 	return tap_done();
 }
