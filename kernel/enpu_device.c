@@ -410,6 +410,7 @@ int enpu_device_init(struct enpu_device *edev)
 void enpu_device_fini(struct enpu_device *edev)
 {
 	/* Leave the chip quiet: no DMA into memory we are about to free. */
+	enpu_device_stop_events(edev);
 	if (edev->booted && enpu_device_cmd(edev, ENPU1_CMD_RESET, 0, 0))
 		drm_err(&edev->drm, "chip did not reset on removal\n");
 	edev->booted = false;

@@ -252,7 +252,11 @@ static void enpu_sched_free_job(struct drm_sched_job *sched_job)
 	enpu_mmu_unbind(job->ctx);
 	enpu_mmu_ctx_put(job->ctx);
 	enpu_file_put(job->efile);
-	dma_fence_put(job->hw_fence);
+	/* A job killed before it reached the chip never initialised it. */
+	if (job->hw_fence->ops)
+		dma_fence_put(job->hw_fence);
+	else
+		kfree(job->hw_fence);
 	enpu_pm_put(job->edev);
 	kfree(job);
 }
