@@ -15,7 +15,7 @@ fi
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT
 cp tests/models/*.tflite "$corpus"/
-for m in split_concat model_invoking_error; do
+for m in split_concat model_invoking_error keras_lstm_mnist_ptq; do
 	[ -f "../shared/models/$m.tflite" ] && cp "../shared/models/$m.tflite" "$corpus"/
 done
 log=$(mktemp)

@@ -67,8 +67,8 @@ open(sys.argv[2], 'wb').write(d)
 EOF
 }
 
-run_compare() { # MODEL LABEL SEED
-	local model=$1 label=$2 seed=$3
+run_compare() { # MODEL LABEL SEED [INPUT.bin: used instead of random bytes]
+	local model=$1 label=$2 seed=$3 given=${4:-}
 	local info ins="" eins="" i=0
 	info=$(tflite --info "$model" 2>&1) || { nok "$label: tflite-ref --info failed: $info"; return; }
 	local shapes
@@ -80,7 +80,11 @@ print('OUT', ' '.join(t['type'] for t in j['outputs']))")
 	local types
 	types=$(echo "$shapes" | sed -n 's/^OUT //p')
 	for sz in $(echo "$shapes" | grep -v '^OUT'); do
-		bytes "$sz" "$((seed * 10 + i))" "$W/in$i.bin"
+		if [ -n "$given" ]; then
+			cp "$given" "$W/in$i.bin"
+		else
+			bytes "$sz" "$((seed * 10 + i))" "$W/in$i.bin"
+		fi
 		ins="$ins $W/in$i.bin"
 		eins="$eins --input $W/in$i.bin"
 		i=$((i + 1))
@@ -104,8 +108,8 @@ print('OUT', ' '.join(t['type'] for t in j['outputs']))")
 		k=$((k + 1))
 	done
 	check "[ $allsame = 1 ]" "$label: all $k outputs byte-identical to TFLite $msg"
-	if [ "${NO_ARMNN:-}" = 1 ]; then
-		echo "# $label: Arm NN 20.08 cannot parse this model (no ARG_MAX): not compared"
+	if [ -n "${NO_ARMNN:-}" ]; then
+		echo "# $label: Arm NN 20.08 cannot parse this model ($NO_ARMNN): not compared"
 	elif err=$(/usr/bin/python3 tests/lib/armnn_run.py "$model" "$W/armnn" $ins 2>&1); then
 		k=0
 		local worst=0
@@ -132,17 +136,52 @@ for m in mobilenet_v1_0.25_128_quant mobilenet_v2_1.0_224_quant tf2_mobilenet_v2
 done
 
 run_compare "$M/split_concat.tflite" "split_concat (3 inputs, 5 outputs)" 3
-# The integer UNIDIRECTIONAL_SEQUENCE_LSTM kernel is not written yet: until
-# it is, the model must be refused in one line that names the op.
-err=$("$RUN" "$M/keras_lstm_mnist_ptq.tflite" --input "$SHARED/images/mnist_nine.bmp" 2>&1 >/dev/null)
+# The integer LSTM: the classifier output and the LSTM's own int8 output
+# (tensor 24, [1,28,20], made the model output) on mnist_nine.bmp's pixels
+# and on random rows.  Arm NN 20.08 has no UNIDIRECTIONAL_SEQUENCE_LSTM:
+# that is checked, so that a newer Arm NN able to run it gets noticed.
+lstm=$M/keras_lstm_mnist_ptq.tflite
+python3 - "$SHARED/images/mnist_nine.bmp" "$W/nine.bin" <<'EOF'
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+off, = struct.unpack_from('<I', d, 10)
+w, h = struct.unpack_from('<ii', d, 18)
+bpp, = struct.unpack_from('<H', d, 28)
+assert (w, h, bpp) == (28, 28, 8), 'mnist_nine.bmp: expected 28x28 8-bit'
+pal, stride = d[54:off], (w + 3) & ~3
+out = bytearray()
+for y in range(h):  # bottom-up rows; gray as enpu-run computes it
+    row = d[off + (h - 1 - y) * stride:][:w]
+    out += bytes(int(0.299 * pal[4 * i + 2] + 0.587 * pal[4 * i + 1] + 0.114 * pal[4 * i] + 0.5) for i in row)
+open(sys.argv[2], 'wb').write(out)
+EOF
+out=$("$RUN" "$lstm" --input "$SHARED/images/mnist_nine.bmp" --top 1 2>&1)
+check 'echo "$out" | grep -q "1: class 9 "' "keras_lstm_mnist_ptq: predicts 9 for mnist_nine.bmp"
+"$RUN" "$lstm" --input "$W/nine.bin" --dump "$W/nine_raw" >/dev/null 2>&1
+"$RUN" "$lstm" --input "$SHARED/images/mnist_nine.bmp" --dump "$W/nine_bmp" >/dev/null 2>&1
+check 'cmp -s "$W/nine_raw/output0.bin" "$W/nine_bmp/output0.bin"' \
+	"keras_lstm_mnist_ptq: the raw pixels fed to TFLite are what enpu-run reads from the BMP"
+rm -rf "$W/nine_ref" && mkdir -p "$W/nine_ref"
+tflite "$lstm" "$W/nine.bin" "$W/nine_ref" >/dev/null 2>&1
+check 'python3 -c "import sys; d = open(sys.argv[1], \"rb\").read(); sys.exit(0 if len(d) == 10 and max(range(10), key=lambda i: d[i]) == 9 else 1)" "$W/nine_ref/output0.bin"' \
+	"keras_lstm_mnist_ptq: TFLite predicts 9 for mnist_nine.bmp as well"
+NOARM="no UNIDIRECTIONAL_SEQUENCE_LSTM"
+NO_ARMNN=$NOARM run_compare "$lstm" "keras_lstm_mnist_ptq (mnist_nine.bmp)" 0 "$W/nine.bin"
+patch_output "$lstm" "$W/lstm_out.tflite" 24
+NO_ARMNN=$NOARM run_compare "$W/lstm_out.tflite" "LSTM output tensor 24 (mnist_nine.bmp)" 0 "$W/nine.bin"
+for seed in 1 2 3 4; do
+	NO_ARMNN=$NOARM run_compare "$W/lstm_out.tflite" "LSTM output tensor 24 (random input $seed)" $seed
+done
+NO_ARMNN=$NOARM run_compare "$lstm" "keras_lstm_mnist_ptq (random input 5)" 5
+err=$(/usr/bin/python3 tests/lib/armnn_run.py "$lstm" "$W" "$W/nine.bin" 2>&1)
 rc=$?
-check '[ $rc -ne 0 ] && [ $(echo "$err" | wc -l) = 1 ] && echo "$err" | grep -q "UNIDIRECTIONAL_SEQUENCE_LSTM"' \
-	"keras_lstm_mnist_ptq is refused (LSTM kernel missing, TODO): $err"
+check '[ $rc -ne 0 ] && echo "$err" | grep -q UNIDIRECTIONAL_SEQUENCE_LSTM' \
+	"Arm NN 20.08 cannot run the LSTM model (no second opinion for it)"
 
 # deeplab: compare the logits map before ARG_MAX, then ARG_MAX itself.
 dl=$M/deeplabv3_mnv2_dm05_pascal_quant.tflite
 patch_output "$dl" "$W/deeplab_logits.tflite" 184
-NO_ARMNN=1 run_compare "$W/deeplab_logits.tflite" "deeplabv3 logits (tensor 184)" 5
+NO_ARMNN="no ARG_MAX" run_compare "$W/deeplab_logits.tflite" "deeplabv3 logits (tensor 184)" 5
 "$RUN" "$dl" --input "$W/in0.bin" --dump "$W/dl" >/dev/null 2>&1
 check 'python3 - "$W/enpu/output0.bin" "$W/dl/output0.bin" <<EOF
 import sys, struct

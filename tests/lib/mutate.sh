@@ -10,7 +10,7 @@ N=${ENPU_MUTATIONS:-3000}
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 seeds="tests/models/good_conv.tflite"
-for m in split_concat mobilenet_v1_0.25_128_quant; do
+for m in split_concat mobilenet_v1_0.25_128_quant keras_lstm_mnist_ptq; do
 	[ -f "../shared/models/$m.tflite" ] && seeds="$seeds ../shared/models/$m.tflite"
 done
 # Mutants are written by a small generator, then run in order.
