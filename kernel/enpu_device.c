@@ -12,7 +12,8 @@
 
 static char *irq_mode = "auto";
 module_param(irq_mode, charp, 0444);
-MODULE_PARM_DESC(irq_mode, "Interrupt delivery: auto (MSI-X, else INTx, else polling), msix, intx, poll");
+MODULE_PARM_DESC(irq_mode,
+		 "Interrupt delivery: auto (MSI-X, else MSI, else INTx, else polling), msix, msi, intx, poll");
 
 static unsigned int poll_interval_us = 1000;
 module_param(poll_interval_us, uint, 0644);
@@ -274,6 +275,29 @@ err_vectors:
 	return ret;
 }
 
+/* One MSI message: with fewer vectors than causes, the chip signals all
+ * of them on vector 0 (as PCI multi-message MSI does), and the thread
+ * looks at STATUS for errors.
+ */
+static int enpu_irq_msi(struct enpu_device *edev)
+{
+	struct pci_dev *pdev = edev->pdev;
+	int ret;
+
+	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI);
+	if (ret < 0)
+		return ret;
+	edev->nvec = 1;
+	ret = request_threaded_irq(pci_irq_vector(pdev, 0), enpu_irq_event,
+				   enpu_irq_event_thread, IRQF_ONESHOT, "enpu", edev);
+	if (ret) {
+		pci_free_irq_vectors(pdev);
+		return ret;
+	}
+	edev->irq_mode = ENPU_IRQ_MSI;
+	return 0;
+}
+
 static int enpu_irq_intx(struct enpu_device *edev)
 {
 	struct pci_dev *pdev = edev->pdev;
@@ -307,6 +331,12 @@ int enpu_device_irq_init(struct enpu_device *edev)
 			goto out;
 		drm_info(&edev->drm, "MSI-X unavailable (%d)\n", ret);
 	}
+	if (any || !strcmp(irq_mode, "msi")) {
+		ret = enpu_irq_msi(edev);
+		if (!ret)
+			goto out;
+		drm_info(&edev->drm, "MSI unavailable (%d)\n", ret);
+	}
 	if (any || !strcmp(irq_mode, "intx")) {
 		ret = enpu_irq_intx(edev);
 		if (!ret)
@@ -327,6 +357,7 @@ int enpu_device_irq_init(struct enpu_device *edev)
 out:
 	drm_info(&edev->drm, "interrupts: %s\n",
 		 edev->irq_mode == ENPU_IRQ_MSIX ? "MSI-X" :
+		 edev->irq_mode == ENPU_IRQ_MSI ? "MSI" :
 		 edev->irq_mode == ENPU_IRQ_INTX ? "INTx" : "polling");
 	return 0;
 }
@@ -341,6 +372,7 @@ void enpu_device_irq_fini(struct enpu_device *edev)
 		free_irq(pci_irq_vector(pdev, ENPU1_IRQ_VEC_EVENT), edev);
 		pci_free_irq_vectors(pdev);
 		break;
+	case ENPU_IRQ_MSI:
 	case ENPU_IRQ_INTX:
 		free_irq(pci_irq_vector(pdev, 0), edev);
 		pci_free_irq_vectors(pdev);

@@ -30,6 +30,7 @@
 
 enum enpu_irq_mode {
 	ENPU_IRQ_MSIX,
+	ENPU_IRQ_MSI,
 	ENPU_IRQ_INTX,
 	ENPU_IRQ_POLL,
 };

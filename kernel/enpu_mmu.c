@@ -127,7 +127,8 @@ static void enpu_mmu_flush(struct enpu_mmu_ctx *ctx)
 	int idx;
 
 	/* A wedged chip runs nothing until reloaded, and binding a slot
-	 * always flushes it, so there is nothing to protect there. */
+	 * always flushes it, so there is nothing to protect there.
+	 */
 	mutex_lock(&edev->as_lock);
 	if (ctx->slot >= 0 && !READ_ONCE(edev->wedged) && drm_dev_enter(&edev->drm, &idx)) {
 		if (enpu_device_cmd(edev, ENPU1_CMD_MMU_FLUSH, ctx->slot, 0))

@@ -21,3 +21,15 @@ echo "$out" | sed 's/^/# /'
 if [ $rc -eq 0 ] && ! echo "$out" | grep -q NODE; then echo "ok - corrupt firmware: no device"; else echo "not ok - corrupt firmware: no device"; fi
 if echo "$out" | grep -q "rejected: payload CRC mismatch"; then echo "ok - corrupt firmware: dmesg says why"; else echo "not ok - corrupt firmware: dmesg says why"; fi
 if ! echo "$out" | grep -qE "WARNING:|Oops|BUG:"; then echo "ok - corrupt firmware: no oops or WARN"; else echo "not ok - corrupt firmware: no oops or WARN"; fi
+
+# A host without MSI or MSI-X: the driver must fall back step by step to
+# polling and still run jobs.
+out=$($vm --cmdline pci=nomsi -- sh -c \
+	'dmesg | grep -E "enpu.*(unavailable|interrupts:)"; build/tools/enpu-demo | tail -n1' 2>&1)
+echo "$out" | sed 's/^/# /'
+if echo "$out" | grep -q "MSI-X unavailable" && echo "$out" | grep -q "interrupts: polling"; then
+	echo "ok - no MSI on the host: falls back to polling"
+else
+	echo "not ok - no MSI on the host: falls back to polling"
+fi
+if echo "$out" | grep -q "match the CPU reference bit for bit"; then echo "ok - jobs run with polling fallback"; else echo "not ok - jobs run with polling fallback"; fi
