@@ -172,14 +172,11 @@ int enpu_fw_run_once(const struct enpu_hal *hal, uint32_t core)
 
 static void heartbeat(const struct enpu_hal *hal)
 {
-	uint64_t now = hal->time_ns(hal->hw);
-
-	/* Every core beats the same register: keep the increments whole. */
+	/* Every core beats the same register: keep the increments whole.
+	 * TIME_LO/HI belong to the chip's timer, not to the firmware. */
 	hal->lock(hal->hw);
 	hal->reg_write(hal->hw, ENPU1_REG_HEARTBEAT,
 		       hal->reg_read(hal->hw, ENPU1_REG_HEARTBEAT) + 1);
-	hal->reg_write(hal->hw, ENPU1_REG_TIME_LO, (uint32_t)now);
-	hal->reg_write(hal->hw, ENPU1_REG_TIME_HI, (uint32_t)(now >> 32));
 	hal->unlock(hal->hw);
 }
 

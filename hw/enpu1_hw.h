@@ -105,7 +105,7 @@
 #define ENPU1_ERR_FW_FAULT		(1u << 3)	/* firmware internal error */
 #define ENPU1_REG_RESET_COUNT		0x05c	/* resets completed */
 #define ENPU1_REG_TIME_LO		0x060	/* device time, ns since power-on */
-#define ENPU1_REG_TIME_HI		0x064	/* (refreshed with HEARTBEAT) */
+#define ENPU1_REG_TIME_HI		0x064	/* (the timer refreshes both every few ms) */
 #define ENPU1_REG_CMD_ACK		0x068	/* last CMD_SEQ the device completed */
 #define ENPU1_REG_CMD_RESULT		0x06c	/* 0 or ENPU1_CMDERR_* for CMD_ACK */
 #define ENPU1_CMDERR_UNKNOWN		1
