@@ -225,7 +225,7 @@ struct enpu1_event {
 	__u64 start_ns;		/* device time the job started */
 	__u64 end_ns;		/* device time it ended */
 	__u64 cycles;		/* modeled device cycles */
-	__u64 fault_addr;	/* MMU fault: VA; other errors: 0 */
+	__u64 fault_addr;	/* MMU fault: VA; bus error: the address; else 0 */
 	__u32 info;		/* ENPU1_EV_INFO() */
 	__u32 cmd_offset;	/* byte offset of the failing command */
 	__u32 seq;		/* events written since reset, 1-based */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * debugfs, under /sys/kernel/debug/accel/<minor>/: the chip's rings, MMU
+ * debugfs, under /sys/kernel/debug/accel/<PCI address>/: the chip's rings, MMU
  * slots and firmware as the driver sees them, and force_reset.
  */
 #include <drm/drm_drv.h>
@@ -21,19 +21,27 @@ static int enpu_rings_show(struct seq_file *m, void *unused)
 
 	if (!drm_dev_enter(&edev->drm, &idx))
 		return -ENODEV;
+	mutex_lock(&edev->evq_lock);
 	seq_printf(m, "event ring: %u entries, host head %u, chip tail %u, seq %u, bad %d\n",
 		   edev->evq.entries, edev->evq_head, enpu_read(edev, ENPU1_REG_EVQ_TAIL),
 		   edev->evq_seq, atomic_read(&edev->bad_events));
+	mutex_unlock(&edev->evq_lock);
 	for (c = 0; c < edev->num_cores; c++) {
 		seq_printf(m, "core %u: state %u, job %u, progress %u, done %u\n", c,
 			   enpu_read(edev, ENPU1_REG_CORE(c, ENPU1_CORE_STATE)),
 			   enpu_read(edev, ENPU1_REG_CORE(c, ENPU1_CORE_JOB_LO)),
 			   enpu_read(edev, ENPU1_REG_CORE(c, ENPU1_CORE_PROGRESS)),
 			   enpu_read(edev, ENPU1_REG_CORE(c, ENPU1_CORE_JOBS_DONE)));
-		for (p = 0; p < edev->num_prio; p++)
+		for (p = 0; p < edev->num_prio; p++) {
+			u32 tail;
+
+			spin_lock_irqsave(&edev->hw_lock, flags);
+			tail = edev->cores[c].sq_tail[p];
+			spin_unlock_irqrestore(&edev->hw_lock, flags);
 			seq_printf(m, "  ring prio %u: %u entries, host tail %u, chip head %u\n", p,
-				   edev->sq[c][p].entries, edev->cores[c].sq_tail[p],
+				   edev->sq[c][p].entries, tail,
 				   enpu_read(edev, ENPU1_REG_SQ(c, p, ENPU1_SQ_HEAD)));
+		}
 	}
 	seq_puts(m, "jobs on the chip:\n");
 	spin_lock_irqsave(&edev->hw_lock, flags);
@@ -106,7 +114,7 @@ static ssize_t enpu_force_reset_write(struct file *file, const char __user *buf,
 
 	if (!drm_dev_enter(&edev->drm, &idx))
 		return -ENODEV;
-	enpu_job_reset(edev, NULL, "reset requested through debugfs");
+	enpu_job_reset(edev, 0, "reset requested through debugfs");
 	drm_dev_exit(idx);
 	return len;
 }

@@ -120,11 +120,11 @@ static bool enpu_event_valid(struct enpu_device *edev, const struct enpu1_event 
 		drm_err(&edev->drm, "event %u: bad checksum, dropped\n", edev->evq_seq + 1);
 		return false;
 	}
-	if (ev->seq != edev->evq_seq + 1) {
-		drm_err(&edev->drm, "event out of sequence: got %u, expected %u\n", ev->seq,
-			edev->evq_seq + 1);
-		return false;
-	}
+	/* An intact event after a gap: events were lost, this one is good,
+	 * and the sequence continues from it.
+	 */
+	if (ev->seq != edev->evq_seq + 1)
+		drm_err(&edev->drm, "events %u to %u lost\n", edev->evq_seq + 1, ev->seq - 1);
 	return true;
 }
 
@@ -245,7 +245,9 @@ static void enpu_poll_work(struct work_struct *work)
 						poll_work);
 
 	enpu_irq_event_thread(0, edev);
-	schedule_delayed_work(&edev->poll_work, usecs_to_jiffies(poll_interval_us));
+	/* At least a jiffy, or a zero interval would spin. */
+	schedule_delayed_work(&edev->poll_work,
+			      max(usecs_to_jiffies(READ_ONCE(poll_interval_us)), 1UL));
 }
 
 static int enpu_irq_msix(struct enpu_device *edev)

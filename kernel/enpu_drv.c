@@ -62,7 +62,7 @@ static int enpu_ioctl_get_param(struct drm_device *drm, void *data, struct drm_f
 		args->value = edev->sram_bytes_per_cycle;
 		break;
 	case DRM_ENPU_PARAM_NUM_PRIORITIES:
-		args->value = edev->num_prio;
+		args->value = ENPU_NUM_PRIORITIES;
 		break;
 	case DRM_ENPU_PARAM_VA_START:
 		args->value = ENPU_VA_START;
@@ -166,14 +166,22 @@ static const struct drm_ioctl_desc enpu_ioctls[] = {
  * -EINVAL; userspace probing for newer ioctls needs -ENOTTY to tell "not
  * implemented" from "bad arguments".
  */
-static long enpu_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
+static bool enpu_ioctl_unknown(unsigned int cmd)
 {
 	unsigned int nr = _IOC_NR(cmd);
 
-	if (nr >= DRM_COMMAND_BASE && nr < DRM_COMMAND_END &&
-	    nr - DRM_COMMAND_BASE >= ARRAY_SIZE(enpu_ioctls))
-		return -ENOTTY;
-	return drm_ioctl(filp, cmd, arg);
+	return nr >= DRM_COMMAND_BASE && nr < DRM_COMMAND_END &&
+	       nr - DRM_COMMAND_BASE >= ARRAY_SIZE(enpu_ioctls);
+}
+
+static long enpu_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
+{
+	return enpu_ioctl_unknown(cmd) ? -ENOTTY : drm_ioctl(filp, cmd, arg);
+}
+
+static long enpu_compat_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
+{
+	return enpu_ioctl_unknown(cmd) ? -ENOTTY : drm_compat_ioctl(filp, cmd, arg);
 }
 
 static const struct file_operations enpu_accel_fops = {
@@ -181,7 +189,7 @@ static const struct file_operations enpu_accel_fops = {
 	.open = accel_open,
 	.release = drm_release,
 	.unlocked_ioctl = enpu_ioctl,
-	.compat_ioctl = drm_compat_ioctl,
+	.compat_ioctl = enpu_compat_ioctl,
 	.poll = drm_poll,
 	.read = drm_read,
 	.llseek = noop_llseek,

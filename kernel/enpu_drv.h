@@ -184,7 +184,7 @@ int enpu_pm_get(struct enpu_device *edev);
 void enpu_pm_put(struct enpu_device *edev);
 
 /* enpu_sysfs.c */
-int enpu_sysfs_init(struct enpu_device *edev);
+extern const struct attribute_group *enpu_attr_groups[];
 
 /* enpu_drv.c */
 extern const struct drm_driver enpu_drm_driver;

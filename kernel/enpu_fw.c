@@ -161,6 +161,10 @@ int enpu_fw_boot(struct enpu_device *edev)
 	if (version != edev->fw_version) {
 		drm_err(&edev->drm, "firmware reports version 0x%x, image says 0x%x\n",
 			version, edev->fw_version);
+		trace_enpu_fw_boot(edev, version, -EIO);
+		/* It runs: stop it before its rings and image are freed. */
+		enpu_device_stop_events(edev);
+		enpu_device_cmd(edev, ENPU1_CMD_RESET, 0, 0);
 		return -EIO;
 	}
 	edev->fw_caps = enpu_read(edev, ENPU1_REG_FW_CAPS);

@@ -25,7 +25,7 @@
 static unsigned int job_timeout_ms = 2000;
 module_param(job_timeout_ms, uint, 0444);
 MODULE_PARM_DESC(job_timeout_ms,
-		 "Time without progress after which a job is declared hung (ms)");
+		 "Time without progress after which a job is declared hung (ms, at least 100)");
 
 #define ENPU_MAX_CMD_SIZE	(16u << 20)
 #define ENPU_MAX_BOS		4096
@@ -87,8 +87,14 @@ static void enpu_status_map(u32 hw, u32 *status, int *err)
 		*status = DRM_ENPU_JOB_ABORTED;
 		*err = -ECANCELED;
 		return;
-	default:
+	case ENPU1_JOB_DECODE_ERROR:
 		*status = DRM_ENPU_JOB_DECODE_ERROR;
+		break;
+	default:
+		/* BAD_AS and anything newer: the driver's or the chip's fault,
+		 * never the command stream's.
+		 */
+		*status = DRM_ENPU_JOB_DEVICE_ERROR;
 		break;
 	}
 	*err = -EIO;
@@ -125,6 +131,7 @@ static void enpu_sq_push(struct enpu_device *edev, struct enpu_job *job)
 	u32 tail = core->sq_tail[job->hw_prio];
 	struct enpu1_sq_entry *e = sq->cpu + (tail & (sq->entries - 1)) * sizeof(*e);
 
+	job->sq_pos = tail;
 	e->job_id = job->id;
 	e->cmd_addr = job->cmd_va;
 	e->cmd_size = job->cmd_size;
@@ -185,28 +192,51 @@ static void enpu_sched_requeue(struct drm_sched_job *sched_job)
 	spin_unlock(&sched->job_list_lock);
 }
 
-static struct enpu_job *enpu_running_job(struct enpu_device *edev, u32 core)
+/* The job on the chip with this id, or NULL; caller holds hw_lock. */
+static struct enpu_job *enpu_hw_job(struct enpu_device *edev, u64 id)
 {
-	u64 id = (u64)enpu_read(edev, ENPU1_REG_CORE(core, ENPU1_CORE_JOB_HI)) << 32 |
-		 enpu_read(edev, ENPU1_REG_CORE(core, ENPU1_CORE_JOB_LO));
 	struct enpu_job *job;
 
-	if (enpu_read(edev, ENPU1_REG_CORE(core, ENPU1_CORE_STATE)) != ENPU1_CORE_BUSY)
-		return NULL;
 	list_for_each_entry(job, &edev->hw_jobs, node)
 		if (job->id == id)
 			return job;
 	return NULL;
 }
 
+/* Id of the job a core says it is running, if the driver knows it, else 0;
+ * caller holds hw_lock.
+ */
+static u64 enpu_running_job(struct enpu_device *edev, u32 core)
+{
+	u64 id = (u64)enpu_read(edev, ENPU1_REG_CORE(core, ENPU1_CORE_JOB_HI)) << 32 |
+		 enpu_read(edev, ENPU1_REG_CORE(core, ENPU1_CORE_JOB_LO));
+
+	if (enpu_read(edev, ENPU1_REG_CORE(core, ENPU1_CORE_STATE)) != ENPU1_CORE_BUSY)
+		return 0;
+	return enpu_hw_job(edev, id) ? id : 0;
+}
+
+/* The chip advances a ring's head when a job ends: a job whose slot lies
+ * behind the head has ended even if its completion never arrived.
+ */
+static bool enpu_job_ended_on_chip(struct enpu_device *edev, struct enpu_job *job)
+{
+	u32 head = enpu_read(edev, ENPU1_REG_SQ(job->core, job->hw_prio, ENPU1_SQ_HEAD));
+
+	return (s32)(head - job->sq_pos) > 0;
+}
+
+static void enpu_job_fail(struct enpu_job *job, u32 status, int err);
+
 static enum drm_gpu_sched_stat enpu_sched_timedout_job(struct drm_sched_job *sched_job)
 {
 	struct enpu_job *job = to_enpu_job(sched_job);
 	struct enpu_core *core = to_enpu_core(sched_job->sched);
 	struct enpu_device *edev = job->edev;
-	struct enpu_job *guilty;
 	unsigned long flags;
 	u32 progress;
+	bool lost;
+	u64 guilty;
 	int idx;
 
 	if (!drm_dev_enter(&edev->drm, &idx)) {
@@ -229,9 +259,23 @@ static enum drm_gpu_sched_stat enpu_sched_timedout_job(struct drm_sched_job *sch
 
 	spin_lock_irqsave(&edev->hw_lock, flags);
 	guilty = enpu_running_job(edev, core->index);
-	if (!guilty)
-		guilty = job;
+	lost = !guilty && !list_empty(&job->node) && !edev->resetting &&
+	       enpu_job_ended_on_chip(edev, job);
+	if (lost)
+		list_del_init(&job->node);
 	spin_unlock_irqrestore(&edev->hw_lock, flags);
+	if (lost) {
+		/* Its completion was lost or refused as corrupt: nothing hangs,
+		 * so no reset and nobody to blame, but the outputs are unknown.
+		 */
+		drm_err(&edev->drm, "job %llu ended without a valid completion\n", job->id);
+		enpu_job_fail(job, DRM_ENPU_JOB_DEVICE_ERROR, -EIO);
+		goto out;
+	}
+	/* Only a job the stalled core is running can be to blame; a chip
+	 * that stopped taking work (frozen firmware) is reset with nobody
+	 * guilty, and the waiting jobs run after it.
+	 */
 	enpu_job_reset(edev, guilty, "job timed out");
 out:
 	drm_dev_exit(idx);
@@ -332,35 +376,39 @@ static void enpu_job_fail(struct enpu_job *job, u32 status, int err)
 /**
  * enpu_job_reset - reset the chip and recover
  * @edev: the device
- * @guilty: the job that caused it, or NULL
+ * @guilty_id: id of the job that caused it, or 0
  * @why: for the log
  *
  * The guilty job's fence ends with -ETIMEDOUT and its file's next SUBMIT
  * fails with -EIO; every other job that was on the chip runs again.  If
  * the chip does not come back, every job on it fails with -EIO and the
- * device refuses further work.
+ * device refuses further work.  Jobs are found by id under hw_lock, as one
+ * may end and be freed at any moment.
  */
-void enpu_job_reset(struct enpu_device *edev, struct enpu_job *guilty, const char *why)
+void enpu_job_reset(struct enpu_device *edev, u64 guilty_id, const char *why)
 {
 	struct enpu_job *job, *tmp;
 	LIST_HEAD(failed);
 	unsigned long flags;
+	bool on_chip;
 	u32 c;
 	int ret;
 
 	mutex_lock(&edev->reset_lock);
-	/* The job finished after all (a queued second timeout, or it
-	 * completed while we waited for the lock): a working chip is left
-	 * alone, a halted one is still reset, with nobody to blame.
+	spin_lock_irqsave(&edev->hw_lock, flags);
+	on_chip = guilty_id && enpu_hw_job(edev, guilty_id);
+	spin_unlock_irqrestore(&edev->hw_lock, flags);
+	/* The job ended after all (a queued second timeout, or it completed
+	 * while we waited for the lock): a working chip is left alone, a
+	 * halted one is still reset, with nobody to blame.
 	 */
-	if (guilty && dma_fence_is_signaled(guilty->hw_fence)) {
+	if (guilty_id && !on_chip) {
 		if (enpu_read(edev, ENPU1_REG_STATUS) == ENPU1_STATUS_READY)
 			goto out;
-		guilty = NULL;
+		guilty_id = 0;
 	}
-	drm_err(&edev->drm, "%s (job %llu): resetting the chip\n", why,
-		guilty ? guilty->id : 0);
-	trace_enpu_reset(edev, guilty ? guilty->id : 0, why);
+	drm_err(&edev->drm, "%s (job %llu): resetting the chip\n", why, guilty_id);
+	trace_enpu_reset(edev, guilty_id, why);
 
 	/* Completions already written must not be lost to the reset. */
 	enpu_device_process_events(edev);
@@ -374,8 +422,9 @@ void enpu_job_reset(struct enpu_device *edev, struct enpu_job *guilty, const cha
 		ret = enpu_fw_boot(edev);
 
 	spin_lock_irqsave(&edev->hw_lock, flags);
-	if (guilty && !list_empty(&guilty->node))
-		list_move_tail(&guilty->node, &failed);
+	job = guilty_id ? enpu_hw_job(edev, guilty_id) : NULL;
+	if (job)
+		list_move_tail(&job->node, &failed);
 	for (c = 0; c < edev->num_cores; c++)
 		memset(edev->cores[c].sq_tail, 0, sizeof(edev->cores[c].sq_tail));
 	if (ret) {
@@ -395,7 +444,7 @@ void enpu_job_reset(struct enpu_device *edev, struct enpu_job *guilty, const cha
 
 	list_for_each_entry_safe(job, tmp, &failed, node) {
 		list_del_init(&job->node);
-		if (job == guilty) {
+		if (job->id == guilty_id) {
 			atomic_set(&job->efile->guilty, 1);
 			enpu_job_fail(job, DRM_ENPU_JOB_TIMEOUT, -ETIMEDOUT);
 		} else {
@@ -427,7 +476,7 @@ void enpu_job_abort_all(struct enpu_device *edev, int error)
 static void enpu_error_work(struct work_struct *work)
 {
 	struct enpu_device *edev = container_of(work, struct enpu_device, error_work);
-	struct enpu_job *guilty = NULL;
+	u64 guilty = 0;
 	unsigned long flags;
 	u32 status, err, c;
 	int idx;
@@ -472,24 +521,35 @@ int enpu_job_init(struct enpu_device *edev)
 
 	for (c = 0; c < edev->num_cores; c++) {
 		struct enpu_core *core = &edev->cores[c];
+		char *name = kasprintf(GFP_KERNEL, "enpu-core%u", c);
 
+		if (!name) {
+			ret = -ENOMEM;
+			goto err_sched;
+		}
 		core->edev = edev;
 		core->index = c;
 		core->fence_context = dma_fence_context_alloc(1);
 		/* All cores share one ordered timeout queue: resets serialise. */
 		ret = drm_sched_init(&core->sched, &enpu_sched_ops, NULL,
 				     DRM_SCHED_PRIORITY_COUNT, ENPU_SQ_ENTRIES, 0,
-				     msecs_to_jiffies(job_timeout_ms), edev->reset_wq, NULL,
-				     kasprintf(GFP_KERNEL, "enpu-core%u", c), edev->drm.dev);
-		if (ret)
+				     msecs_to_jiffies(max(job_timeout_ms, 100u)), edev->reset_wq,
+				     NULL, name, edev->drm.dev);
+		if (ret) {
+			kfree(name);
 			goto err_sched;
+		}
 		edev->sched_list[c] = &core->sched;
 	}
 	return 0;
 
 err_sched:
-	while (c--)
+	while (c--) {
+		const char *name = edev->cores[c].sched.name;
+
 		drm_sched_fini(&edev->cores[c].sched);
+		kfree(name);
+	}
 	destroy_workqueue(edev->reset_wq);
 	return ret;
 }
@@ -642,11 +702,26 @@ static int enpu_submit_check(struct drm_device *drm, struct drm_enpu_submit *arg
 	return 0;
 }
 
+static int enpu_submit(struct drm_device *drm, struct drm_enpu_submit *args,
+		       struct drm_file *file);
+
+/* SUBMIT talks to the chip (power, MMU slots): not once it is unplugged. */
 int enpu_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
+{
+	int ret, idx;
+
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
+	ret = enpu_submit(drm, data, file);
+	drm_dev_exit(idx);
+	return ret;
+}
+
+static int enpu_submit(struct drm_device *drm, struct drm_enpu_submit *args,
+		       struct drm_file *file)
 {
 	struct enpu_device *edev = to_enpu_device(drm);
 	struct enpu_file *efile = file->driver_priv;
-	struct drm_enpu_submit *args = data;
 	struct drm_syncobj *out_sync = NULL;
 	struct ww_acquire_ctx acquire;
 	struct enpu_job_result *slot;

@@ -35,6 +35,7 @@ struct enpu_job {
 	u32 cmd_size;
 	u32 hw_prio;			/* submission ring: 0 is the highest */
 	u32 core;			/* set when the job reaches a ring */
+	u32 sq_pos;			/* its ring index, under edev->hw_lock */
 	struct drm_gem_object **bos;	/* [0] is the command stream BO */
 	unsigned long *bo_writes;	/* bit i: the job writes bos[i] */
 	u32 bo_count;
@@ -60,7 +61,7 @@ void enpu_job_file_fini(struct enpu_file *efile);
 int enpu_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file);
 int enpu_ioctl_job_info(struct drm_device *drm, void *data, struct drm_file *file);
 void enpu_job_done(struct enpu_device *edev, const struct enpu1_event *ev);
-void enpu_job_reset(struct enpu_device *edev, struct enpu_job *guilty, const char *why);
+void enpu_job_reset(struct enpu_device *edev, u64 guilty_id, const char *why);
 void enpu_job_abort_all(struct enpu_device *edev, int error);
 void enpu_job_error_irq(struct enpu_device *edev);
 

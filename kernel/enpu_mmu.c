@@ -129,13 +129,19 @@ static void enpu_mmu_flush(struct enpu_mmu_ctx *ctx)
 	/* A wedged chip runs nothing until reloaded, and binding a slot
 	 * always flushes it, so there is nothing to protect there.
 	 */
+	if (!drm_dev_enter(&edev->drm, &idx))
+		return;
+	/* The chip must be powered to take the command. */
+	if (enpu_pm_get(edev))
+		goto out;
 	mutex_lock(&edev->as_lock);
-	if (ctx->slot >= 0 && !READ_ONCE(edev->wedged) && drm_dev_enter(&edev->drm, &idx)) {
-		if (enpu_device_cmd(edev, ENPU1_CMD_MMU_FLUSH, ctx->slot, 0))
-			drm_err(&edev->drm, "MMU flush of slot %d failed\n", ctx->slot);
-		drm_dev_exit(idx);
-	}
+	if (ctx->slot >= 0 && !READ_ONCE(edev->wedged) &&
+	    enpu_device_cmd(edev, ENPU1_CMD_MMU_FLUSH, ctx->slot, 0))
+		drm_err(&edev->drm, "MMU flush of slot %d failed\n", ctx->slot);
 	mutex_unlock(&edev->as_lock);
+	enpu_pm_put(edev);
+out:
+	drm_dev_exit(idx);
 }
 
 /**
@@ -239,6 +245,8 @@ static int enpu_mmu_pick_slot(struct enpu_device *edev)
 	return best;
 }
 
+static bool enpu_mmu_slot_available(struct enpu_device *edev);
+
 /**
  * enpu_mmu_bind - make sure ctx has an AS slot for one more job
  * @ctx: the context
@@ -277,7 +285,7 @@ int enpu_mmu_bind(struct enpu_mmu_ctx *ctx)
 			break;
 		}
 		mutex_unlock(&edev->as_lock);
-		ret = wait_event_interruptible(edev->as_wq, enpu_mmu_pick_slot(edev) >= 0);
+		ret = wait_event_interruptible(edev->as_wq, enpu_mmu_slot_available(edev));
 		if (ret)
 			return ret;
 	}
@@ -290,13 +298,25 @@ int enpu_mmu_bind(struct enpu_mmu_ctx *ctx)
 void enpu_mmu_unbind(struct enpu_mmu_ctx *ctx)
 {
 	struct enpu_device *edev = ctx->edev;
+	bool idle;
 
 	mutex_lock(&edev->as_lock);
 	if (!WARN_ON(!ctx->jobs))
 		ctx->jobs--;
+	idle = !ctx->jobs;
 	mutex_unlock(&edev->as_lock);
-	if (!ctx->jobs)
+	if (idle)
 		wake_up_all(&edev->as_wq);
+}
+
+static bool enpu_mmu_slot_available(struct enpu_device *edev)
+{
+	bool avail;
+
+	mutex_lock(&edev->as_lock);
+	avail = enpu_mmu_pick_slot(edev) >= 0;
+	mutex_unlock(&edev->as_lock);
+	return avail;
 }
 
 void enpu_mmu_init(struct enpu_device *edev)

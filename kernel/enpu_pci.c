@@ -80,9 +80,6 @@ static int enpu_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = enpu_fw_init(edev);
 	if (ret)
 		goto err_irq;
-	ret = enpu_sysfs_init(edev);
-	if (ret)
-		goto err_fw;
 	ret = drm_dev_register(&edev->drm, 0);
 	if (ret)
 		goto err_fw;
@@ -123,6 +120,7 @@ static struct pci_driver enpu_pci_driver = {
 	.probe = enpu_pci_probe,
 	.remove = enpu_pci_remove,
 	.driver.pm = &enpu_pm_ops,
+	.dev_groups = enpu_attr_groups,
 };
 
 module_pci_driver(enpu_pci_driver);

@@ -59,7 +59,8 @@ static const struct attribute_group enpu_attr_group = {
 	.attrs = enpu_attrs,
 };
 
-int enpu_sysfs_init(struct enpu_device *edev)
-{
-	return devm_device_add_group(edev->drm.dev, &enpu_attr_group);
-}
+/* The driver core creates these after probe succeeds, before the uevent. */
+const struct attribute_group *enpu_attr_groups[] = {
+	&enpu_attr_group,
+	NULL,
+};

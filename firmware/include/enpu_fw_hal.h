@@ -54,7 +54,8 @@ struct enpu_hal {
 
 	/* Blocks until the WORK doorbell rings or timeout_us passes.
 	 * Returns 1 on doorbell, 0 on timeout, -1 when the chip is stopping
-	 * (reset, suspend): core_main must return. */
+	 * (reset, halt): core_main must return.  While the chip is suspended
+	 * the call simply does not return until it resumes. */
 	int (*wait_work)(void *hw, uint32_t core, uint32_t timeout_us);
 	int (*should_stop)(void *hw);
 

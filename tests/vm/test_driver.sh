@@ -5,9 +5,20 @@
 cd "$(dirname "$0")/../.." || exit 1
 vm=tools/vm/run
 
-$vm -- sh -c 'build/tests/kernel/enpu_uapi_test; build/tests/kernel/enpu_fault_test' ||
-	echo "# uapi/fault suites exited with status $?"
-$vm -- sh tests/vm/guest/lifecycle.sh || echo "# lifecycle exited with status $?"
+# Each suite prints its own TAP plan, so tests/run-suite counts any test
+# a crashed or hung VM never reached as failed; a VM that could not even
+# start is reported here.
+$vm -- sh -c 'build/tests/kernel/enpu_uapi_test; build/tests/kernel/enpu_fault_test'
+rc=$?
+[ $rc -le 1 ] || echo "not ok - uapi/fault suites: the VM run failed (status $rc)"
+# The same faults with the chip's watchdog off: the driver's own job
+# timeout must find and recover every one of them alone.
+$vm --emu-opt --watchdog-ms --emu-opt 0 -- build/tests/kernel/enpu_fault_test
+rc=$?
+[ $rc -le 1 ] || echo "not ok - fault suite without watchdog: the VM run failed (status $rc)"
+$vm -- sh tests/vm/guest/lifecycle.sh
+rc=$?
+[ $rc -le 1 ] || echo "not ok - lifecycle: the VM run failed (status $rc)"
 
 # A corrupt image must fail the probe cleanly, saying why.
 corrupt=build/firmware/enpu/test-corrupt.bin

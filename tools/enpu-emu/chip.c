@@ -352,11 +352,18 @@ static void control_command(struct emu *emu)
 			emu_reg_write(emu, ENPU1_REG_POWER_STATE, 1);
 		}
 		break;
-	case ENPU1_CMD_RESUME:
+	case ENPU1_CMD_RESUME: {
+		uint64_t now = emu_now_ns(emu);
+		unsigned int i;
+
+		/* The watchdog restarts from now, before cores may look. */
+		for (i = 0; i < emu->cfg.cores; i++)
+			atomic_store(&emu->core[i].last_kick_ns, now);
 		atomic_store(&emu->suspended, 0);
 		emu_reg_write(emu, ENPU1_REG_POWER_STATE, 0);
 		emu_wake_cores(emu);
 		break;
+	}
 	default:
 		result = ENPU1_CMDERR_UNKNOWN;
 		break;

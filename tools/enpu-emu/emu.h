@@ -30,7 +30,8 @@ struct emu_config {
 };
 
 /* Fault injection: armed at start (--fault) or at run time (control socket,
- * test port).  Counters say how many more jobs/events to hit; -1 = every. */
+ * the guest through its virtio-serial port).  Counters say how many more
+ * jobs/events to hit; -1 = every. */
 struct emu_faults {
 	atomic_int hang;		/* jobs that never finish until reset */
 	atomic_int mmu_fault;		/* jobs whose first VA access faults */

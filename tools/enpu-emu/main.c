@@ -2,7 +2,7 @@
 /*
  * enpu-emu main loop: options, the shared BAR2 and guest-RAM mappings, and
  * one epoll loop for QEMU's link, the doorbells, the control socket and the
- * 5 ms tick that drives device time, the watchdog and the test port.
+ * 5 ms tick that drives device time and the watchdog.
  */
 #include <errno.h>
 #include <fcntl.h>

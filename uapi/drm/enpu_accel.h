@@ -59,7 +59,8 @@ extern "C" {
  * @DRM_ENPU_PARAM_MACS_PER_CYCLE: multiply-accumulates per cycle per core.
  * @DRM_ENPU_PARAM_BUS_BYTES_PER_CYCLE: DMA bandwidth to host memory.
  * @DRM_ENPU_PARAM_SRAM_BYTES_PER_CYCLE: SRAM bandwidth per core.
- * @DRM_ENPU_PARAM_NUM_PRIORITIES: priority levels accepted by SUBMIT.
+ * @DRM_ENPU_PARAM_NUM_PRIORITIES: priority levels SUBMIT accepts (the
+ *	values of &enum drm_enpu_priority).
  * @DRM_ENPU_PARAM_VA_START: first device address BOs are placed at.
  * @DRM_ENPU_PARAM_VA_SIZE: size of the device address range for BOs.
  * @DRM_ENPU_PARAM_MAX_CMD_SIZE: largest command stream SUBMIT accepts.
@@ -244,6 +245,9 @@ struct drm_enpu_submit {
  * @DRM_ENPU_JOB_TIMEOUT: overran its timeout; the chip was reset.
  * @DRM_ENPU_JOB_ABORTED: not run to completion because of a reset caused
  *	by another job, or device removal.
+ * @DRM_ENPU_JOB_DEVICE_ERROR: the chip or the driver failed the job for a
+ *	reason of its own, not the command stream's (for example the job's
+ *	completion report was lost or corrupted); its outputs are undefined.
  */
 enum drm_enpu_job_status {
 	DRM_ENPU_JOB_PENDING = 0,
@@ -257,6 +261,7 @@ enum drm_enpu_job_status {
 	DRM_ENPU_JOB_NO_END = 8,
 	DRM_ENPU_JOB_TIMEOUT = 9,
 	DRM_ENPU_JOB_ABORTED = 10,
+	DRM_ENPU_JOB_DEVICE_ERROR = 11,
 };
 
 /**
@@ -272,13 +277,16 @@ struct drm_enpu_job_info {
 	__u32 status;
 	/** @core: out, compute core that ran the job. */
 	__u32 core;
-	/** @start_ns: out, device time the job started (ns since chip reset). */
+	/** @start_ns: out, device time the job started (ns since chip power-on). */
 	__u64 start_ns;
 	/** @end_ns: out, device time it ended. */
 	__u64 end_ns;
 	/** @cycles: out, device cycles the job took (the chip's timing model). */
 	__u64 cycles;
-	/** @fault_addr: out, faulting device address for MMU faults, else 0. */
+	/**
+	 * @fault_addr: out, the faulting device address for MMU faults, the
+	 * address the chip could not reach for bus errors, else 0.
+	 */
 	__u64 fault_addr;
 	/** @cmd_offset: out, byte offset of the failing command, else 0. */
 	__u32 cmd_offset;
