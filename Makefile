@@ -25,6 +25,7 @@ include firmware/firmware.mk
 include tools/enpu-emu/emu.mk
 -include lib/lib.mk
 -include tools/enpu-run/run.mk
+-include lib/compiler/compiler.mk
 include kernel/kernel.mk
 include tests/tests.mk
 include tools/demo/demo.mk

@@ -9,6 +9,9 @@
 #include <unistd.h>
 
 #include "interp.h"
+#include "cpu.h"
+#include "threadpool.h"
+#include "../runtime/emu.h"
 
 #define ARENA_ALIGN 64
 #define MAX_MODEL_BYTES ((size_t)1 << 31)
@@ -390,6 +393,8 @@ void enpu_interp_destroy(enpu_interp *it)
 	free(it->arena);
 	free(it->ptr);
 	free(it->opstate);
+	enpu_pool_destroy(it->pool);
+	enpu_emu_detach(it);
 	free(it);
 }
 
@@ -405,9 +410,14 @@ int enpu_interp_create(enpu_model *m, const struct enpu_prepare_options *opts, e
 		memcpy(&o, opts, opts->size < sizeof(o) ? opts->size : sizeof(o));
 	}
 	const char *be = o.backend ? o.backend : "cpu";
-	if (!strcmp(be, "emu") || !strcmp(be, "accel") || !strcmp(be, "auto"))
-		return enpu_err(-ENODEV, "backend '%s' is not available yet (only 'cpu' exists)", be);
-	if (strcmp(be, "cpu"))
+	/* "auto" takes a chip when one is present; the driver backend does not
+	 * exist yet, so it is the CPU.  "emu" is the in-process chip model. */
+	if (!strcmp(be, "auto"))
+		be = "cpu";
+	if (!strcmp(be, "accel"))
+		return enpu_err(-ENODEV, "backend '%s' is not available yet (cpu, emu, auto)", be);
+	int emu = !strcmp(be, "emu");
+	if (strcmp(be, "cpu") && !emu)
 		return enpu_err(-EINVAL, "unknown backend '%s' (cpu, emu, accel, auto)", be);
 	if (o.threads < 0 || o.threads > 1024)
 		return enpu_err(-EINVAL, "threads = %d is not valid", o.threads);
@@ -418,6 +428,11 @@ int enpu_interp_create(enpu_model *m, const struct enpu_prepare_options *opts, e
 		return enpu_err(-ENOMEM, "interp: out of memory");
 	it->m = m;
 	it->k = enpu_kernels_select();
+	if (!it->k) {
+		free(it);
+		return enpu_err(-ENOTSUP, "ENPU_ISA=%.20s is not a kernel level this CPU can run",
+				getenv("ENPU_ISA"));
+	}
 	it->requant = (int)o.requant;
 	it->budget = o.max_memory ? o.max_memory : SIZE_MAX;
 	it->ptr = calloc((size_t)m->ntensors + 1, sizeof(void *));
@@ -441,6 +456,14 @@ int enpu_interp_create(enpu_model *m, const struct enpu_prepare_options *opts, e
 	}
 	if (!r)
 		r = enpu_interp_reset_state(it);
+	if (!r) {
+		/* threads = 0: every online CPU. */
+		int nt = o.threads ? o.threads : enpu_cpu_count();
+		if (!(it->pool = enpu_pool_create(nt, it->scratch, &r)))
+			enpu_err(r, "interp: cannot start %d threads", nt);
+	}
+	if (!r && emu)
+		r = enpu_emu_attach(it);
 	if (r) {
 		enpu_log(m->ctx, ENPU_LOG_ERROR, "%s", last_error);
 		enpu_interp_destroy(it);
@@ -490,6 +513,8 @@ int enpu_interp_invoke(enpu_interp *it)
 {
 	if (!it)
 		return enpu_err(-EINVAL, "interp: NULL handle");
+	if (it->dev)
+		return enpu_emu_invoke(it);
 	for (int i = 0; i < it->m->nops; i++) {
 		struct ir_op *op = &it->m->ops[i];
 		enpu_op_impl(op->code)->eval(it, op);

@@ -16,6 +16,9 @@ struct enpu_interp {
 	void **blocks;		/* allocations owned by the interpreter */
 	int nblocks, cblocks;
 	size_t used, budget;	/* bytes allocated, limit (SIZE_MAX: none) */
+	struct enpu_pool *pool;	/* threads for conv/depthwise/FC (threadpool.h) */
+	size_t scratch;		/* per-thread scratch bytes the prepared ops need */
+	void *dev;		/* chip backend state (lib/runtime), NULL on "cpu" */
 };
 
 struct op_impl {

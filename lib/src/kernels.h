@@ -76,9 +76,30 @@ struct enpu_kernels {
 	void (*avgpool_qs8)(const struct enpu_pool_params *p, const int8_t *in, int8_t *out);
 	void (*maxpool_qu8)(const struct enpu_pool_params *p, const uint8_t *in, uint8_t *out);
 	void (*maxpool_qs8)(const struct enpu_pool_params *p, const int8_t *in, int8_t *out);
+
+	/*
+	 * Prepacked fast path for CONV_2D / DEPTHWISE_CONV_2D (dw = 1) /
+	 * FULLY_CONNECTED (a 1x1 conv), fp32 requantization only; NULL or a
+	 * zero conv_pack_size means "use conv_*8 / dwconv_*8 above".  The
+	 * weights are packed once at prepare time into pack_size bytes; run
+	 * computes output pixels [m0,m1) (m = (b*oh + oy)*ow + ox) and
+	 * channels [n0,n1), so threads can split either; n0 must be a
+	 * multiple of 64.  scratch is conv_scratch bytes owned by the caller
+	 * thread, 64-byte aligned.  Outputs are bit-identical to conv_*8.
+	 */
+	size_t (*conv_pack_size)(const struct enpu_conv_params *p, int u8, int dw);
+	void (*conv_pack)(const struct enpu_conv_params *p, int u8, int dw, const void *w,
+			  void *packed);
+	size_t (*conv_scratch)(const struct enpu_conv_params *p, int u8, int dw);
+	void (*conv_run)(const struct enpu_conv_params *p, int u8, int dw, const void *packed,
+			 const void *in, void *out, size_t m0, size_t m1, int n0, int n1,
+			 void *scratch);
 };
 
 ENPU_HIDDEN extern const struct enpu_kernels enpu_kernels_scalar;
+/* Partial tables (NULL entries fall back to scalar); reach them through cpu.h. */
+ENPU_HIDDEN extern const struct enpu_kernels enpu_kernels_avx2;
+ENPU_HIDDEN extern const struct enpu_kernels enpu_kernels_avx512vnni;
 ENPU_HIDDEN const struct enpu_kernels *enpu_kernels_select(void);
 
 #endif

@@ -172,9 +172,3 @@ const struct enpu_kernels enpu_kernels_scalar = {
 	.maxpool_qu8 = enpu_maxpool_qu8_ref__scalar,
 	.maxpool_qs8 = enpu_maxpool_qs8_ref__scalar,
 };
-
-const struct enpu_kernels *enpu_kernels_select(void)
-{
-	/* Later ISAs are probed here (cpuid / hwcaps) before falling back. */
-	return &enpu_kernels_scalar;
-}

@@ -12,6 +12,7 @@
 
 #include "interp.h"
 #include "quant.h"
+#include "threadpool.h"
 
 #define T(i) (&it->m->t[op->in[i]])
 #define O(i) (&it->m->t[op->out[i]])
@@ -134,7 +135,28 @@ static int out_size(int pad, int in, int f, int stride, int dil, int *pad_lead)
 struct conv_state {
 	struct enpu_conv_params p;
 	int kind;		/* 0 conv, 1 depthwise, 2 fc */
+	void *packed;		/* weights in the fast kernel's layout, or NULL */
 };
+
+/*
+ * Packs the weights once for the selected ISA's fast path (if it has one
+ * for this shape) and records the per-thread scratch it will need.
+ */
+static int prepack(struct enpu_interp *it, struct conv_state *s, const struct ir_tensor *w)
+{
+	const struct enpu_kernels *k = it->k;
+	int u8 = w->type == ENPU_TYPE_UINT8, dw = s->kind == 1;
+	size_t n = k->conv_pack_size ? k->conv_pack_size(&s->p, u8, dw) : 0;
+	if (!n)
+		return 0;
+	if (!(s->packed = enpu_interp_alloc(it, n)))
+		return -ENOMEM;
+	k->conv_pack(&s->p, u8, dw, w->data, s->packed);
+	size_t sc = k->conv_scratch(&s->p, u8, dw);
+	if (sc > it->scratch)
+		it->scratch = sc;
+	return 0;
+}
 
 static int prepare_rq(struct enpu_interp *it, struct ir_op *op, int idx, const struct ir_tensor *x,
 		      const struct ir_tensor *w, const struct ir_tensor *o, int oc,
@@ -267,7 +289,7 @@ static int prepare_conv(struct enpu_interp *it, struct ir_op *op, int idx)
 	p->w_zp = w->type == ENPU_TYPE_UINT8 ? (int32_t)w->zp[0] : 0;
 	p->bias = b ? b->data : NULL;
 	s->kind = dw;
-	if ((r = prepare_rq(it, op, idx, x, w, o, p->oc, &p->rq)))
+	if ((r = prepare_rq(it, op, idx, x, w, o, p->oc, &p->rq)) || (r = prepack(it, s, w)))
 		return r;
 	it->opstate[idx] = s;
 	return 0;
@@ -310,10 +332,48 @@ static int prepare_fc(struct enpu_interp *it, struct ir_op *op, int idx)
 	p->w_zp = w->type == ENPU_TYPE_UINT8 ? (int32_t)w->zp[0] : 0;
 	p->bias = b ? b->data : NULL;
 	s->kind = 2;
-	if ((r = prepare_rq(it, op, idx, x, w, o, p->oc, &p->rq)))
+	if ((r = prepare_rq(it, op, idx, x, w, o, p->oc, &p->rq)) || (r = prepack(it, s, w)))
 		return r;
 	it->opstate[idx] = s;
 	return 0;
+}
+
+struct conv_job {
+	const struct enpu_kernels *k;
+	const struct conv_state *s;
+	const void *in;
+	void *out;
+	int u8;
+};
+
+/*
+ * Each thread takes a slice of output pixels, or of 64-channel blocks when
+ * there are too few pixels (FULLY_CONNECTED, 7x7 maps).  Every output byte
+ * is computed by exactly one thread with the same arithmetic, so results do
+ * not depend on the thread count.
+ */
+static void conv_job_fn(void *ctx, int tid, int nt, void *scratch)
+{
+	const struct conv_job *j = ctx;
+	const struct enpu_conv_params *p = &j->s->p;
+	size_t M = (size_t)p->n * p->oh * p->ow, m0 = 0, m1 = M;
+	int N = p->oc, n0 = 0, n1 = N, nblk = (N + 63) / 64;
+	if (nt > 1) {
+		if (M >= (size_t)nt * 8 || nblk < nt) {
+			size_t chunk = (M + (size_t)nt - 1) / (size_t)nt;
+			if (chunk > 64)
+				chunk = (chunk + 3) / 4 * 4;	/* whole 4-row tiles */
+			m0 = (size_t)tid * chunk < M ? (size_t)tid * chunk : M;
+			m1 = M - m0 < chunk ? M : m0 + chunk;
+		} else {
+			int per = (nblk + nt - 1) / nt * 64;
+			n0 = tid * per < N ? tid * per : N;
+			n1 = N - n0 < per ? N : n0 + per;
+		}
+	}
+	if (m0 < m1 && n0 < n1)
+		j->k->conv_run(p, j->u8, j->s->kind == 1, j->s->packed, j->in, j->out, m0, m1, n0,
+			       n1, scratch);
 }
 
 static void eval_conv(struct enpu_interp *it, struct ir_op *op)
@@ -321,6 +381,11 @@ static void eval_conv(struct enpu_interp *it, struct ir_op *op)
 	struct conv_state *s = it->opstate[op - it->m->ops];
 	const struct ir_tensor *x = T(0), *w = T(1), *o = O(0);
 	int u8 = x->type == ENPU_TYPE_UINT8;
+	if (s->packed && it->pool) {
+		struct conv_job j = { it->k, s, P(x), P(o), u8 };
+		enpu_pool_run(it->pool, conv_job_fn, &j);
+		return;
+	}
 	if (s->kind == 1) {
 		if (u8)
 			it->k->dwconv_qu8(&s->p, P(x), w->data, P(o));

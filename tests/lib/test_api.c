@@ -108,8 +108,8 @@ static void test_good(const char *dir)
 	is_int(enpu_model_input_info(m, 0, &small), -EINVAL, "tensor info with a too-small size is refused");
 
 	enpu_interp *it;
-	struct enpu_prepare_options po = { .size = sizeof(po), .backend = "emu" };
-	is_int(enpu_interp_create(m, &po, &it), -ENODEV, "backend 'emu' is refused with -ENODEV");
+	struct enpu_prepare_options po = { .size = sizeof(po), .backend = "accel" };
+	is_int(enpu_interp_create(m, &po, &it), -ENODEV, "backend 'accel' is refused with -ENODEV");
 	ok(strstr(enpu_last_error(), "not available yet") != NULL, "... saying it is not available yet");
 	po.backend = "tpu";
 	is_int(enpu_interp_create(m, &po, &it), -EINVAL, "unknown backend is refused");

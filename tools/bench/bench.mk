@@ -5,3 +5,4 @@ BENCH_TARGETS += tools/bench/latency.sh
 
 $(LATENCY): tools/bench/enpu-latency.c $(DEV_SRCS) $(DEV_HDRS) | $(O)/tools/
 	$(CC) $(UAPI_CFLAGS) -o $@ $< $(DEV_SRCS) -ldrm
+BENCH_TARGETS += tools/bench/cpu.sh

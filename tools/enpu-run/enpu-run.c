@@ -2,7 +2,7 @@
 /*
  * enpu-run: run a TFLite model through libenpu.
  *
- *   enpu-run MODEL [--input FILE]... [--backend cpu] [--labels FILE] [--top K]
+ *   enpu-run MODEL [--input FILE]... [--backend cpu|emu|auto] [--labels FILE] [--top K]
  *            [--dump DIR] [--bench N] [--threads N] [--json] [--requant MODE]
  *
  * Any error ends with a non-zero exit and exactly one line on stderr.
@@ -208,7 +208,7 @@ int main(int argc, char **argv)
 {
 	const char *model = NULL, *inputs[MAX_INPUTS], *labels_path = NULL, *dump = NULL;
 	const char *backend = "cpu";
-	int ninputs = 0, top = 5, json = 0, threads = 1;
+	int ninputs = 0, top = 5, json = 0, threads = 0;	/* 0: all cores */
 	long bench = 0;
 	enum enpu_requant_mode requant = ENPU_REQUANT_TFLITE_AS_RUN;
 
@@ -426,12 +426,23 @@ int main(int argc, char **argv)
 	if (bench) {
 		qsort(lat, (size_t)runs, sizeof(double), cmp_double);
 		double p50 = pct(lat, runs, 50), p90 = pct(lat, runs, 90), p99 = pct(lat, runs, 99);
+		/* Device time is the chip's modeled time per invoke (its timing
+		 * model), shown beside the wall time the host spent. */
+		struct enpu_device_stats ds = { .size = sizeof(ds) };
+		enpu_interp_device_stats(it, &ds);
+		double dev_ms = ds.jobs ? (double)ds.device_ns / 1e6 / runs : 0.0;
+		double dev_cyc = ds.jobs ? (double)ds.cycles / runs : 0.0;
 		if (json)
-			printf(",\"bench\":{\"runs\":%d,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f}",
-			       runs, p50, p90, p99);
+			printf(",\"bench\":{\"runs\":%d,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,"
+			       "\"device_ms\":%.3f,\"device_cycles\":%.0f,\"chip_ops\":%d,\"cpu_ops\":%d}",
+			       runs, p50, p90, p99, dev_ms, dev_cyc, ds.chip_ops, ds.cpu_ops);
 		else
-			printf("latency over %d runs: p50 %.3f ms, p90 %.3f ms, p99 %.3f ms\n", runs, p50,
-			       p90, p99);
+			printf("latency over %d runs: p50 %.3f ms, p90 %.3f ms, p99 %.3f ms (wall)\n", runs,
+			       p50, p90, p99);
+		if (!json && ds.jobs)
+			printf("device time per run: %.3f ms (%.0f modeled cycles at %u MHz, %d ops on the "
+			       "chip, %d on the CPU)\n", dev_ms, dev_cyc, ds.clock_khz / 1000, ds.chip_ops,
+			       ds.cpu_ops);
 	}
 	if (json)
 		printf("}\n");

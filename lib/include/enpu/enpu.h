@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libenpu: load quantized TFLite models, check them, and run them on a
- * backend.  Only the "cpu" backend (bit-exact reference kernels) exists in
- * this version; "emu", "accel" and "auto" are reserved names that fail with
- * -ENODEV until their backends land.
+ * backend: "cpu" (bit-exact reference kernels), "emu" (the ops the ENPU-1
+ * does exactly run as command streams on its in-process model, the rest on
+ * the CPU; same bytes as "cpu") and "auto" (a chip if present, else "cpu").
+ * "accel" is reserved and fails with -ENODEV until its backend lands.
  *
  * Conventions:
  *  - Every object is opaque and owned by the caller who created it.
@@ -87,8 +88,8 @@ enum enpu_requant_mode {
 
 struct enpu_prepare_options {
 	size_t size;		/* sizeof(struct enpu_prepare_options) */
-	const char *backend;	/* "cpu" (NULL = "cpu"); "emu", "accel", "auto" reserved */
-	int threads;		/* placeholder: 0 or 1 today */
+	const char *backend;	/* "cpu" (NULL = "cpu"), "emu", "auto"; "accel" reserved */
+	int threads;		/* CPU backend threads; 0: every online CPU */
 	enum enpu_requant_mode requant;
 	size_t max_memory;	/* bytes the interpreter may allocate; 0 = no limit */
 };
@@ -144,6 +145,24 @@ ENPU_API int enpu_interp_output(enpu_interp *it, int i, const void **data, size_
 /* Variable tensors (LSTM state) keep their values across invokes as in
  * TFLite; this puts them back to their initial value. */
 ENPU_API int enpu_interp_reset_state(enpu_interp *it);
+
+/*
+ * What the chip did for this interpreter since it was created: jobs run,
+ * modeled device cycles (the chip's timing model) and their time at the
+ * modeled clock.  On "cpu" everything is 0 but cpu_ops.
+ */
+struct enpu_device_stats {
+	size_t size;		/* sizeof(struct enpu_device_stats) */
+	uint64_t jobs;
+	uint64_t cycles;
+	uint64_t device_ns;
+	uint32_t clock_khz;
+	uint64_t macs;		/* MACs the chip executed */
+	uint64_t bus_bytes;	/* bytes its DMA moved */
+	int chip_ops, cpu_ops;	/* placement of the model's operators */
+	int partitions;		/* runs of consecutive ops on one side */
+};
+ENPU_API int enpu_interp_device_stats(const enpu_interp *it, struct enpu_device_stats *st);
 
 #ifdef __cplusplus
 }
