@@ -17,11 +17,10 @@
 
 int main(int argc, char **argv)
 {
-	int seconds = argc > 1 ? atoi(argv[1]) : 5, fd, ret, k, done = 0, gone = 0;
+	int seconds = argc > 1 ? atoi(argv[1]) : 5, fd, ret, done = 0, gone = 0;
 	time_t end = time(NULL) + seconds;
 	struct enpu_dbo cmd, data;
-	struct enpu_cs cs;
-	uint32_t sync;
+	uint32_t sync, bytes;
 	uint64_t id;
 
 	fd = enpu_dev_open(NULL);
@@ -29,14 +28,9 @@ int main(int argc, char **argv)
 		perror("enpu_busy: setup");
 		return 1;
 	}
-	enpu_cs_init(&cs, cmd.map, cmd.size);
-	for (k = 0; k < 50; k++) {
-		enpu_cs_dma(&cs, ENPU1_OP_DMA_LOAD, data.va, 0, 4096);
-		enpu_cs_op(&cs, ENPU1_OP_SYNC);
-	}
-	enpu_cs_op(&cs, ENPU1_OP_END);
+	bytes = enpu_cs_loads(&cmd, data.va, 4096, 50);
 	while (time(NULL) < end) {
-		ret = enpu_dev_submit(fd, &cmd, enpu_cs_bytes(&cs), NULL, 0, 1, &sync, &id);
+		ret = enpu_dev_submit(fd, &cmd, bytes, NULL, 0, 1, &sync, &id);
 		if (ret == -ENODEV || ret == -EIO) {
 			gone = 1;
 			break;

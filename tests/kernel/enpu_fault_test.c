@@ -18,30 +18,6 @@
 
 #define SEC 1000000000ll
 
-static uint32_t noop_stream(struct enpu_dbo *cmd)
-{
-	struct enpu_cs cs;
-
-	enpu_cs_init(&cs, cmd->map, cmd->size);
-	enpu_cs_op(&cs, ENPU1_OP_NOP);
-	enpu_cs_op(&cs, ENPU1_OP_END);
-	return enpu_cs_bytes(&cs);
-}
-
-static uint32_t load_stream(struct enpu_dbo *cmd, uint64_t va, int ops)
-{
-	struct enpu_cs cs;
-	int k;
-
-	enpu_cs_init(&cs, cmd->map, cmd->size);
-	for (k = 0; k < ops; k++) {
-		enpu_cs_dma(&cs, ENPU1_OP_DMA_LOAD, va, 0, 256);
-		enpu_cs_op(&cs, ENPU1_OP_SYNC);
-	}
-	enpu_cs_op(&cs, ENPU1_OP_END);
-	return enpu_cs_bytes(&cs);
-}
-
 /* Submits and waits; returns the job's status or a negative errno. */
 static int job_status(int fd, struct enpu_dbo *cmd, uint32_t bytes, int64_t timeout)
 {
@@ -100,16 +76,16 @@ TEST_F(fault, hung_job_resets_chip_and_others_continue)
 	ASSERT_EQ(0, enpu_dev_param(self->a, DRM_ENPU_PARAM_RESET_COUNT, &before));
 	ASSERT_EQ(0, enpu_dev_inject("hang"));
 	EXPECT_EQ(DRM_ENPU_JOB_TIMEOUT,
-		  job_status(self->a, &self->cmd_a, load_stream(&self->cmd_a, self->data_a.va, 1),
+		  job_status(self->a, &self->cmd_a, enpu_cs_loads(&self->cmd_a, self->data_a.va, 256, 1),
 			     30 * SEC));
 	ASSERT_EQ(0, enpu_dev_param(self->a, DRM_ENPU_PARAM_RESET_COUNT, &after));
 	EXPECT_EQ(before + 1, after);
 	/* The other file is unaffected. */
-	EXPECT_EQ(DRM_ENPU_JOB_OK, job_status(self->b, &self->cmd_b, noop_stream(&self->cmd_b),
+	EXPECT_EQ(DRM_ENPU_JOB_OK, job_status(self->b, &self->cmd_b, enpu_cs_noop(&self->cmd_b),
 					      10 * SEC));
 	/* The guilty file hears about it once, then works again. */
-	EXPECT_EQ(-EIO, job_status(self->a, &self->cmd_a, noop_stream(&self->cmd_a), 10 * SEC));
-	EXPECT_EQ(DRM_ENPU_JOB_OK, job_status(self->a, &self->cmd_a, noop_stream(&self->cmd_a),
+	EXPECT_EQ(-EIO, job_status(self->a, &self->cmd_a, enpu_cs_noop(&self->cmd_a), 10 * SEC));
+	EXPECT_EQ(DRM_ENPU_JOB_OK, job_status(self->a, &self->cmd_a, enpu_cs_noop(&self->cmd_a),
 					      10 * SEC));
 }
 
@@ -124,12 +100,12 @@ TEST_F(fault, innocent_jobs_survive_a_reset)
 	ASSERT_EQ(0, enpu_dev_inject("slow=2000"));
 	for (k = 0; k < 6; k++) {
 		ASSERT_EQ(0, enpu_dbo_new(self->b, 65536, 0, &cmds[k]));
-		ASSERT_EQ(0, enpu_dev_submit(self->b, &cmds[k], noop_stream(&cmds[k]), NULL, 0, 1,
+		ASSERT_EQ(0, enpu_dev_submit(self->b, &cmds[k], enpu_cs_noop(&cmds[k]), NULL, 0, 1,
 					     &sync[k], &id[k]));
 	}
 	ASSERT_EQ(0, enpu_dev_inject("hang"));
 	ASSERT_EQ(0, enpu_dev_submit(self->a, &self->cmd_a,
-				     load_stream(&self->cmd_a, self->data_a.va, 1), NULL, 0, 2,
+				     enpu_cs_loads(&self->cmd_a, self->data_a.va, 256, 1), NULL, 0, 2,
 				     &hsync, &hid));
 	ASSERT_EQ(0, enpu_dev_inject("slow=0"));
 	ASSERT_EQ(0, enpu_dev_wait(self->a, hsync, 30 * SEC));
@@ -152,7 +128,7 @@ TEST_F(fault, progressing_job_is_not_killed)
 	 * but always moving. */
 	ASSERT_EQ(0, enpu_dev_inject("slow=15000"));
 	EXPECT_EQ(DRM_ENPU_JOB_OK,
-		  job_status(self->a, &self->cmd_a, load_stream(&self->cmd_a, self->data_a.va, 400),
+		  job_status(self->a, &self->cmd_a, enpu_cs_loads(&self->cmd_a, self->data_a.va, 256, 400),
 			     60 * SEC));
 	ASSERT_EQ(0, enpu_dev_inject("slow=0"));
 	ASSERT_EQ(0, enpu_dev_param(self->a, DRM_ENPU_PARAM_RESET_COUNT, &after));
@@ -163,12 +139,12 @@ TEST_F(fault, mmu_fault_stays_in_its_context)
 {
 	ASSERT_EQ(0, enpu_dev_inject("mmu-fault"));
 	EXPECT_EQ(DRM_ENPU_JOB_MMU_FAULT,
-		  job_status(self->a, &self->cmd_a, load_stream(&self->cmd_a, self->data_a.va, 1),
+		  job_status(self->a, &self->cmd_a, enpu_cs_loads(&self->cmd_a, self->data_a.va, 256, 1),
 			     10 * SEC));
-	EXPECT_EQ(DRM_ENPU_JOB_OK, job_status(self->b, &self->cmd_b, noop_stream(&self->cmd_b),
+	EXPECT_EQ(DRM_ENPU_JOB_OK, job_status(self->b, &self->cmd_b, enpu_cs_noop(&self->cmd_b),
 					      10 * SEC));
 	/* A fault is the job's own error, not a reset: no -EIO next. */
-	EXPECT_EQ(DRM_ENPU_JOB_OK, job_status(self->a, &self->cmd_a, noop_stream(&self->cmd_a),
+	EXPECT_EQ(DRM_ENPU_JOB_OK, job_status(self->a, &self->cmd_a, enpu_cs_noop(&self->cmd_a),
 					      10 * SEC));
 }
 
@@ -176,14 +152,14 @@ TEST_F(fault, dma_bus_error_is_reported)
 {
 	ASSERT_EQ(0, enpu_dev_inject("dma-fault"));
 	EXPECT_EQ(DRM_ENPU_JOB_BUS_ERROR,
-		  job_status(self->a, &self->cmd_a, load_stream(&self->cmd_a, self->data_a.va, 1),
+		  job_status(self->a, &self->cmd_a, enpu_cs_loads(&self->cmd_a, self->data_a.va, 256, 1),
 			     10 * SEC));
 }
 
 TEST_F(fault, lost_interrupt_is_recovered)
 {
 	ASSERT_EQ(0, enpu_dev_inject("drop-irq"));
-	EXPECT_EQ(DRM_ENPU_JOB_OK, job_status(self->a, &self->cmd_a, noop_stream(&self->cmd_a),
+	EXPECT_EQ(DRM_ENPU_JOB_OK, job_status(self->a, &self->cmd_a, enpu_cs_noop(&self->cmd_a),
 					      30 * SEC));
 }
 
@@ -196,12 +172,12 @@ TEST_F(fault, corrupt_completion_is_refused_and_recovered)
 	/* The driver refuses the bad event; the chip did finish the job, so
 	 * the job ends as a device error, without a reset or any blame. */
 	EXPECT_EQ(DRM_ENPU_JOB_DEVICE_ERROR,
-		  job_status(self->a, &self->cmd_a, noop_stream(&self->cmd_a), 30 * SEC));
+		  job_status(self->a, &self->cmd_a, enpu_cs_noop(&self->cmd_a), 30 * SEC));
 	ASSERT_EQ(0, enpu_dev_param(self->a, DRM_ENPU_PARAM_RESET_COUNT, &after));
 	EXPECT_EQ(before, after);
-	EXPECT_EQ(DRM_ENPU_JOB_OK, job_status(self->a, &self->cmd_a, noop_stream(&self->cmd_a),
+	EXPECT_EQ(DRM_ENPU_JOB_OK, job_status(self->a, &self->cmd_a, enpu_cs_noop(&self->cmd_a),
 					      10 * SEC));
-	EXPECT_EQ(DRM_ENPU_JOB_OK, job_status(self->b, &self->cmd_b, noop_stream(&self->cmd_b),
+	EXPECT_EQ(DRM_ENPU_JOB_OK, job_status(self->b, &self->cmd_b, enpu_cs_noop(&self->cmd_b),
 					      10 * SEC));
 }
 
@@ -214,10 +190,10 @@ TEST_F(fault, frozen_firmware_is_recovered)
 	/* Nothing runs until the watchdog or the job timeout resets the chip;
 	 * the job never started, so it is innocent and runs after the reset. */
 	EXPECT_EQ(DRM_ENPU_JOB_OK,
-		  job_status(self->a, &self->cmd_a, noop_stream(&self->cmd_a), 30 * SEC));
+		  job_status(self->a, &self->cmd_a, enpu_cs_noop(&self->cmd_a), 30 * SEC));
 	ASSERT_EQ(0, enpu_dev_param(self->a, DRM_ENPU_PARAM_RESET_COUNT, &after));
 	EXPECT_LT(before, after);
-	EXPECT_EQ(DRM_ENPU_JOB_OK, job_status(self->b, &self->cmd_b, noop_stream(&self->cmd_b),
+	EXPECT_EQ(DRM_ENPU_JOB_OK, job_status(self->b, &self->cmd_b, enpu_cs_noop(&self->cmd_b),
 					      10 * SEC));
 }
 
@@ -233,14 +209,14 @@ TEST_F(fault, close_with_jobs_in_flight)
 	ASSERT_EQ(0, enpu_dbo_new(fd, 65536, 0, &cmd));
 	ASSERT_EQ(0, enpu_dbo_new(fd, 4096, 0, &data));
 	for (k = 0; k < 20; k++)
-		ASSERT_EQ(0, enpu_dev_submit(fd, &cmd, load_stream(&cmd, data.va, 5), NULL, 0, 1,
+		ASSERT_EQ(0, enpu_dev_submit(fd, &cmd, enpu_cs_loads(&cmd, data.va, 256, 5), NULL, 0, 1,
 					     &sync, &id));
 	/* Close everything while the chip still works on them. */
 	munmap(cmd.map, cmd.size);
 	munmap(data.map, data.size);
 	close(fd);
 	ASSERT_EQ(0, enpu_dev_inject("slow=0"));
-	EXPECT_EQ(DRM_ENPU_JOB_OK, job_status(self->b, &self->cmd_b, noop_stream(&self->cmd_b),
+	EXPECT_EQ(DRM_ENPU_JOB_OK, job_status(self->b, &self->cmd_b, enpu_cs_noop(&self->cmd_b),
 					      30 * SEC));
 }
 

@@ -63,16 +63,6 @@ static int run_job(int fd, struct enpu_dbo *cmd, uint32_t bytes, const struct dr
 	return enpu_dev_job_info(fd, id, info);
 }
 
-static uint32_t noop_stream(struct enpu_dbo *cmd)
-{
-	struct enpu_cs cs;
-
-	enpu_cs_init(&cs, cmd->map, cmd->size);
-	enpu_cs_op(&cs, ENPU1_OP_NOP);
-	enpu_cs_op(&cs, ENPU1_OP_END);
-	return enpu_cs_bytes(&cs);
-}
-
 /* ---- GET_PARAM ---- */
 
 TEST_F(dev, get_param_version_and_chip)
@@ -273,7 +263,7 @@ static struct drm_enpu_submit submit_args(struct enpu_dbo *cmd, uint32_t bytes)
 
 TEST_F(dev, submit_reserved_and_flags_are_einval)
 {
-	struct drm_enpu_submit s = submit_args(&self->cmd, noop_stream(&self->cmd));
+	struct drm_enpu_submit s = submit_args(&self->cmd, enpu_cs_noop(&self->cmd));
 
 	s.reserved = 1;
 	EXPECT_EQ(EINVAL, ioctl_errno(self->fd, DRM_IOCTL_ENPU_SUBMIT, &s));
@@ -284,7 +274,7 @@ TEST_F(dev, submit_reserved_and_flags_are_einval)
 
 TEST_F(dev, submit_bad_priority_is_einval)
 {
-	struct drm_enpu_submit s = submit_args(&self->cmd, noop_stream(&self->cmd));
+	struct drm_enpu_submit s = submit_args(&self->cmd, enpu_cs_noop(&self->cmd));
 
 	s.priority = 3;
 	EXPECT_EQ(EINVAL, ioctl_errno(self->fd, DRM_IOCTL_ENPU_SUBMIT, &s));
@@ -292,7 +282,7 @@ TEST_F(dev, submit_bad_priority_is_einval)
 
 TEST_F(dev, submit_misaligned_or_empty_stream_is_einval)
 {
-	struct drm_enpu_submit s = submit_args(&self->cmd, noop_stream(&self->cmd));
+	struct drm_enpu_submit s = submit_args(&self->cmd, enpu_cs_noop(&self->cmd));
 
 	s.cmd_offset = 2;
 	EXPECT_EQ(EINVAL, ioctl_errno(self->fd, DRM_IOCTL_ENPU_SUBMIT, &s));
@@ -315,7 +305,7 @@ TEST_F(dev, submit_stream_out_of_range_is_einval)
 
 TEST_F(dev, submit_bad_handles_are_enoent)
 {
-	struct drm_enpu_submit s = submit_args(&self->cmd, noop_stream(&self->cmd));
+	struct drm_enpu_submit s = submit_args(&self->cmd, enpu_cs_noop(&self->cmd));
 	struct drm_enpu_bo_ref ref = { .handle = 0xdead, .flags = DRM_ENPU_BO_REF_READ };
 
 	s.cmd_handle = 0xdead;
@@ -332,7 +322,7 @@ TEST_F(dev, submit_bad_handles_are_enoent)
 
 TEST_F(dev, submit_bo_list_checks)
 {
-	struct drm_enpu_submit s = submit_args(&self->cmd, noop_stream(&self->cmd));
+	struct drm_enpu_submit s = submit_args(&self->cmd, enpu_cs_noop(&self->cmd));
 	struct { struct drm_enpu_bo_ref ref; uint32_t extra; } big = {
 		{ self->cmd.handle, DRM_ENPU_BO_REF_READ }, 7 };
 	struct drm_enpu_bo_ref ref = { .handle = self->cmd.handle, .flags = 0x4 };
@@ -356,7 +346,7 @@ TEST_F(dev, submit_bo_list_checks)
 
 TEST_F(dev, submit_unmapped_pointers_are_efault)
 {
-	struct drm_enpu_submit s = submit_args(&self->cmd, noop_stream(&self->cmd));
+	struct drm_enpu_submit s = submit_args(&self->cmd, enpu_cs_noop(&self->cmd));
 
 	s.bos = 0x10;
 	s.bo_count = 1;
@@ -381,7 +371,7 @@ TEST_F(dev, job_info_unknown_and_foreign_are_enoent)
 	EXPECT_EQ(-ENOENT, enpu_dev_job_info(self->fd, 0xffffffffffull, &info));
 	ASSERT_LE(0, other);
 	ASSERT_EQ(0, enpu_dbo_new(other, 4096, 0, &ocmd));
-	ASSERT_EQ(0, enpu_dev_submit(other, &ocmd, noop_stream(&ocmd), NULL, 0, 1, &sync, &id));
+	ASSERT_EQ(0, enpu_dev_submit(other, &ocmd, enpu_cs_noop(&ocmd), NULL, 0, 1, &sync, &id));
 	ASSERT_EQ(0, enpu_dev_wait(other, sync, 10 * SEC));
 	EXPECT_EQ(0, enpu_dev_job_info(other, id, &info));
 	EXPECT_EQ(-ENOENT, enpu_dev_job_info(self->fd, id, &info));
@@ -396,7 +386,7 @@ TEST_F(dev, noop_job_completes)
 	struct drm_enpu_job_info info;
 	uint64_t cores;
 
-	ASSERT_EQ(0, run_job(self->fd, &self->cmd, noop_stream(&self->cmd), NULL, 0, &info));
+	ASSERT_EQ(0, run_job(self->fd, &self->cmd, enpu_cs_noop(&self->cmd), NULL, 0, &info));
 	EXPECT_EQ(DRM_ENPU_JOB_OK, info.status);
 	ASSERT_EQ(0, enpu_dev_param(self->fd, DRM_ENPU_PARAM_NUM_CORES, &cores));
 	EXPECT_LT(info.core, cores);
@@ -566,30 +556,7 @@ TEST_F(dev, conv_job_matches_cpu)
 	enpu_cs_dma(&cs, ENPU1_OP_DMA_LOAD, bias.va, s_b, OC * 4);
 	enpu_cs_dma(&cs, ENPU1_OP_DMA_LOAD, quant.va, s_q, OC * 8);
 	enpu_cs_op(&cs, ENPU1_OP_SYNC);
-	enpu_cs_setp(&cs, ENPU1_P_DTYPE, ENPU1_DTYPE_INT8);
-	enpu_cs_setp(&cs, ENPU1_P_IFM_SRAM, s_in);
-	enpu_cs_setp(&cs, ENPU1_P_IFM_H, H);
-	enpu_cs_setp(&cs, ENPU1_P_IFM_W, W);
-	enpu_cs_setp(&cs, ENPU1_P_IFM_C, C);
-	enpu_cs_setp(&cs, ENPU1_P_IFM_ZP, (uint32_t)-3);
-	enpu_cs_setp(&cs, ENPU1_P_OFM_SRAM, s_out);
-	enpu_cs_setp(&cs, ENPU1_P_OFM_H, H);
-	enpu_cs_setp(&cs, ENPU1_P_OFM_W, W);
-	enpu_cs_setp(&cs, ENPU1_P_OFM_C, OC);
-	enpu_cs_setp(&cs, ENPU1_P_OFM_ZP, 5);
-	enpu_cs_setp(&cs, ENPU1_P_ACT_MIN, (uint32_t)-128);
-	enpu_cs_setp(&cs, ENPU1_P_ACT_MAX, 127);
-	enpu_cs_setp(&cs, ENPU1_P_KERNEL_H, K);
-	enpu_cs_setp(&cs, ENPU1_P_KERNEL_W, K);
-	enpu_cs_setp(&cs, ENPU1_P_STRIDE_H, 1);
-	enpu_cs_setp(&cs, ENPU1_P_STRIDE_W, 1);
-	enpu_cs_setp(&cs, ENPU1_P_PAD_TOP, 1);
-	enpu_cs_setp(&cs, ENPU1_P_PAD_LEFT, 1);
-	enpu_cs_setp(&cs, ENPU1_P_WEIGHT_SRAM, s_w);
-	enpu_cs_setp(&cs, ENPU1_P_BIAS_SRAM, s_b);
-	enpu_cs_setp(&cs, ENPU1_P_QUANT_SRAM, s_q);
-	enpu_cs_setp(&cs, ENPU1_P_FLAGS, ENPU1_F_BIAS | ENPU1_F_PER_CHANNEL);
-	enpu_cs_op(&cs, ENPU1_OP_CONV);
+	enpu_cs_conv_s8(&cs, &geom, s_in, s_w, s_b, s_q, s_out);
 	enpu_cs_op(&cs, ENPU1_OP_SYNC);
 	enpu_cs_dma(&cs, ENPU1_OP_DMA_STORE, out.va, s_out, H * W * OC);
 	enpu_cs_op(&cs, ENPU1_OP_END);
@@ -614,21 +581,6 @@ TEST_F(dev, conv_job_matches_cpu)
 	enpu_dbo_free(self->fd, &out);
 }
 
-/* A job with many operations, so that it runs long enough to order. */
-static uint32_t busy_stream(struct enpu_dbo *cmd, uint64_t va, int ops)
-{
-	struct enpu_cs cs;
-	int k;
-
-	enpu_cs_init(&cs, cmd->map, cmd->size);
-	for (k = 0; k < ops; k++) {
-		enpu_cs_dma(&cs, ENPU1_OP_DMA_LOAD, va, 0, 4096);
-		enpu_cs_op(&cs, ENPU1_OP_SYNC);
-	}
-	enpu_cs_op(&cs, ENPU1_OP_END);
-	return enpu_cs_bytes(&cs);
-}
-
 TEST_F(dev, syncobj_dependency_orders_jobs)
 {
 	struct drm_enpu_job_info i1, i2;
@@ -639,9 +591,9 @@ TEST_F(dev, syncobj_dependency_orders_jobs)
 
 	ASSERT_EQ(0, enpu_dbo_new(self->fd, 4096, 0, &data));
 	ASSERT_EQ(0, enpu_dbo_new(self->fd, 65536, 0, &cmd2));
-	ASSERT_EQ(0, enpu_dev_submit(self->fd, &cmd2, busy_stream(&cmd2, data.va, 200), NULL, 0,
+	ASSERT_EQ(0, enpu_dev_submit(self->fd, &cmd2, enpu_cs_loads(&cmd2, data.va, 4096, 200), NULL, 0,
 				     1, &s1, &id1));
-	s = submit_args(&self->cmd, noop_stream(&self->cmd));
+	s = submit_args(&self->cmd, enpu_cs_noop(&self->cmd));
 	s.in_syncobjs = (uintptr_t)&s1;
 	s.in_syncobj_count = 1;
 	ASSERT_EQ(0, ioctl_errno(self->fd, DRM_IOCTL_ENPU_SUBMIT, &s));
@@ -667,10 +619,10 @@ TEST_F(dev, implicit_bo_dependency_orders_jobs)
 	ASSERT_EQ(0, enpu_dbo_new(self->fd, 4096, 0, &data));
 	ASSERT_EQ(0, enpu_dbo_new(self->fd, 65536, 0, &cmd2));
 	ref = (struct drm_enpu_bo_ref){ data.handle, DRM_ENPU_BO_REF_WRITE };
-	ASSERT_EQ(0, enpu_dev_submit(self->fd, &cmd2, busy_stream(&cmd2, data.va, 200), &ref, 1,
+	ASSERT_EQ(0, enpu_dev_submit(self->fd, &cmd2, enpu_cs_loads(&cmd2, data.va, 4096, 200), &ref, 1,
 				     1, &s1, &id1));
 	ref.flags = DRM_ENPU_BO_REF_READ;
-	ASSERT_EQ(0, enpu_dev_submit(self->fd, &self->cmd, noop_stream(&self->cmd), &ref, 1, 1,
+	ASSERT_EQ(0, enpu_dev_submit(self->fd, &self->cmd, enpu_cs_noop(&self->cmd), &ref, 1, 1,
 				     &s2, &id2));
 	ASSERT_EQ(0, enpu_dev_wait(self->fd, s2, 20 * SEC));
 	ASSERT_EQ(0, enpu_dev_job_info(self->fd, id1, &i1));
@@ -699,7 +651,7 @@ TEST_F(dev, many_jobs_from_several_processes)
 			if (fd < 0 || enpu_dbo_new(fd, 4096, 0, &cmd))
 				_exit(2);
 			for (k = 0; k < JOBS; k++)
-				if (enpu_dev_submit(fd, &cmd, noop_stream(&cmd), NULL, 0, k % 3,
+				if (enpu_dev_submit(fd, &cmd, enpu_cs_noop(&cmd), NULL, 0, k % 3,
 						    &sync[k], &id[k]))
 					_exit(3);
 			for (k = 0; k < JOBS; k++)
@@ -731,11 +683,11 @@ TEST_F(dev, high_priority_overtakes_queued_low)
 	ASSERT_EQ(0, enpu_dbo_new(self->fd, 4096, 0, &data));
 	for (k = 0; k < LOW; k++) {
 		ASSERT_EQ(0, enpu_dbo_new(self->fd, 65536, 0, &cmds[k]));
-		ASSERT_EQ(0, enpu_dev_submit(self->fd, &cmds[k], busy_stream(&cmds[k], data.va, 10),
+		ASSERT_EQ(0, enpu_dev_submit(self->fd, &cmds[k], enpu_cs_loads(&cmds[k], data.va, 4096, 10),
 					     NULL, 0, DRM_ENPU_PRIORITY_LOW, &sync[k], &id[k]));
 	}
 	usleep(100000);
-	ASSERT_EQ(0, enpu_dev_submit(self->fd, &self->cmd, noop_stream(&self->cmd), NULL, 0,
+	ASSERT_EQ(0, enpu_dev_submit(self->fd, &self->cmd, enpu_cs_noop(&self->cmd), NULL, 0,
 				     DRM_ENPU_PRIORITY_HIGH, &hsync, &hid));
 	for (k = 0; k < LOW; k++)
 		ASSERT_EQ(0, enpu_dev_wait(self->fd, sync[k], 60 * SEC));

@@ -13,6 +13,7 @@
 #include <xf86drm.h>
 
 #include "enpu_dev.h"
+#include "ref_conv.h"
 
 int enpu_dev_open(const char *path)
 {
@@ -147,6 +148,59 @@ void enpu_cs_dma(struct enpu_cs *cs, uint32_t opcode, uint64_t va, uint32_t sram
 	enpu_cs_setp(cs, ENPU1_P_DMA_ROWS, 1);
 	enpu_cs_setp(cs, ENPU1_P_DMA_PLANES, 1);
 	enpu_cs_op(cs, opcode);
+}
+
+uint32_t enpu_cs_noop(struct enpu_dbo *cmd)
+{
+	struct enpu_cs cs;
+
+	enpu_cs_init(&cs, cmd->map, cmd->size);
+	enpu_cs_op(&cs, ENPU1_OP_NOP);
+	enpu_cs_op(&cs, ENPU1_OP_END);
+	return enpu_cs_bytes(&cs);
+}
+
+uint32_t enpu_cs_loads(struct enpu_dbo *cmd, uint64_t va, uint32_t bytes, int ops)
+{
+	struct enpu_cs cs;
+	int k;
+
+	enpu_cs_init(&cs, cmd->map, cmd->size);
+	for (k = 0; k < ops; k++) {
+		enpu_cs_dma(&cs, ENPU1_OP_DMA_LOAD, va, 0, bytes);
+		enpu_cs_op(&cs, ENPU1_OP_SYNC);
+	}
+	enpu_cs_op(&cs, ENPU1_OP_END);
+	return enpu_cs_bytes(&cs);
+}
+
+void enpu_cs_conv_s8(struct enpu_cs *cs, const struct ref_conv *g, uint32_t s_in, uint32_t s_w,
+		     uint32_t s_bias, uint32_t s_quant, uint32_t s_out)
+{
+	enpu_cs_setp(cs, ENPU1_P_DTYPE, ENPU1_DTYPE_INT8);
+	enpu_cs_setp(cs, ENPU1_P_IFM_SRAM, s_in);
+	enpu_cs_setp(cs, ENPU1_P_IFM_H, g->h);
+	enpu_cs_setp(cs, ENPU1_P_IFM_W, g->w);
+	enpu_cs_setp(cs, ENPU1_P_IFM_C, g->c);
+	enpu_cs_setp(cs, ENPU1_P_IFM_ZP, (uint32_t)g->in_zp);
+	enpu_cs_setp(cs, ENPU1_P_OFM_SRAM, s_out);
+	enpu_cs_setp(cs, ENPU1_P_OFM_H, g->oh);
+	enpu_cs_setp(cs, ENPU1_P_OFM_W, g->ow);
+	enpu_cs_setp(cs, ENPU1_P_OFM_C, g->oc);
+	enpu_cs_setp(cs, ENPU1_P_OFM_ZP, (uint32_t)g->out_zp);
+	enpu_cs_setp(cs, ENPU1_P_ACT_MIN, (uint32_t)-128);
+	enpu_cs_setp(cs, ENPU1_P_ACT_MAX, 127);
+	enpu_cs_setp(cs, ENPU1_P_KERNEL_H, g->k);
+	enpu_cs_setp(cs, ENPU1_P_KERNEL_W, g->k);
+	enpu_cs_setp(cs, ENPU1_P_STRIDE_H, g->stride);
+	enpu_cs_setp(cs, ENPU1_P_STRIDE_W, g->stride);
+	enpu_cs_setp(cs, ENPU1_P_PAD_TOP, g->pad);
+	enpu_cs_setp(cs, ENPU1_P_PAD_LEFT, g->pad);
+	enpu_cs_setp(cs, ENPU1_P_WEIGHT_SRAM, s_w);
+	enpu_cs_setp(cs, ENPU1_P_BIAS_SRAM, s_bias);
+	enpu_cs_setp(cs, ENPU1_P_QUANT_SRAM, s_quant);
+	enpu_cs_setp(cs, ENPU1_P_FLAGS, ENPU1_F_BIAS | ENPU1_F_PER_CHANNEL);
+	enpu_cs_op(cs, ENPU1_OP_CONV);
 }
 
 /* Finds the virtio-serial port by name the way udev would, since the

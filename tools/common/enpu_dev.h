@@ -53,6 +53,18 @@ static inline uint32_t enpu_cs_bytes(const struct enpu_cs *cs)
 	return cs->n * 4;
 }
 
+/* Whole streams the tests share: a no-op job; `ops` DMA loads of `bytes`
+ * from va, each followed by a SYNC (a job that takes a while and keeps
+ * making progress).  Both write the BO and return the stream's size. */
+uint32_t enpu_cs_noop(struct enpu_dbo *cmd);
+uint32_t enpu_cs_loads(struct enpu_dbo *cmd, uint64_t va, uint32_t bytes, int ops);
+
+struct ref_conv;
+/* The parameter writes and CONV command of an int8 per-channel
+ * convolution with bias, operands at the given SRAM offsets. */
+void enpu_cs_conv_s8(struct enpu_cs *cs, const struct ref_conv *g, uint32_t s_in, uint32_t s_w,
+		     uint32_t s_bias, uint32_t s_quant, uint32_t s_out);
+
 /* Arms a fault in the emulated chip through the bench's control channel
  * (the virtio-serial port enpu.control that tools/vm/run connects to
  * enpu-emu --control, or
