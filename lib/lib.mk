@@ -23,6 +23,12 @@ LIB_SAN_OBJS := $(patsubst lib/src/%.c,$(O)/lib/san/%.o,$(LIB_SRCS) $(LIB_KERNEL
 LIB_DEV_SRCS := $(sort $(wildcard lib/compiler/*.c lib/runtime/*.c)) \
 	tools/enpu-emu/engine.c firmware/decode.c
 LIB_DEV_CFLAGS := -Ilib/compiler -Ilib/runtime -Itools/enpu-emu -Ifirmware -Ifirmware/include
+# The "accel" backend (lib/runtime/accel.c) talks to the driver through
+# libdrm; everything that links libenpu links $(LIB_LIBS).
+LIBDRM_CFLAGS := $(or $(shell pkg-config --cflags libdrm 2>/dev/null),-I/usr/include/libdrm)
+LIBDRM_LIBS := $(or $(shell pkg-config --libs libdrm 2>/dev/null),-ldrm)
+LIB_DEV_CFLAGS += -Iuapi/drm $(LIBDRM_CFLAGS)
+LIB_LIBS := -lm -pthread $(LIBDRM_LIBS)
 LIB_SRCS += $(LIB_DEV_SRCS)
 LIB_CFLAGS += $(LIB_DEV_CFLAGS)
 LIB_HDRS += $(wildcard lib/compiler/*.h lib/runtime/*.h tools/enpu-emu/engine*.h firmware/*.h hw/*.h)
@@ -53,7 +59,7 @@ $(O)/lib/san/%.o: lib/src/%.c $(LIB_HDRS) | $(O)/lib/san/
 	$(CC) $(LIB_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
 $(O)/lib/libenpu.so: $(LIB_OBJS) | $(O)/lib/
-	$(CC) -shared -Wl,-soname,libenpu.so.0 -Wl,--no-undefined -o $@ $^ -lm -pthread
+	$(CC) -shared -Wl,-soname,libenpu.so.0 -Wl,--no-undefined -o $@ $^ $(LIB_LIBS)
 
 $(O)/lib/libenpu.a: $(LIB_OBJS) | $(O)/lib/
 	rm -f $@ && ar rcs $@ $^

@@ -13,6 +13,7 @@
 
 #include "compiler.h"
 #include "emu.h"
+#include "accel.h"
 #include "interp.h"
 
 struct enpu_emu {
@@ -171,6 +172,8 @@ int enpu_interp_device_stats(const enpu_interp *it, struct enpu_device_stats *st
 {
 	if (!it || !st || st->size < sizeof(size_t))
 		return enpu_err(-EINVAL, "device stats: bad argument");
+	if (it->accel)
+		return enpu_accel_device_stats(it, st);
 	const struct enpu_emu *e = it->dev;
 	struct enpu_device_stats s = { .size = st->size };
 

@@ -12,6 +12,7 @@
 #include "cpu.h"
 #include "threadpool.h"
 #include "../runtime/emu.h"
+#include "../runtime/accel.h"
 
 #define ARENA_ALIGN 64
 #define MAX_MODEL_BYTES ((size_t)1 << 31)
@@ -348,7 +349,11 @@ static int plan(struct enpu_interp *it)
 		return enpu_err(-ENOMEM, "interp: the arena needs %zu bytes, over the %zu-byte limit",
 				total, it->budget);
 	it->used = total;
-	it->arena = aligned_alloc(ARENA_ALIGN, (total + ARENA_ALIGN) & ~(size_t)(ARENA_ALIGN - 1));
+	if (it->arena_alloc)
+		it->arena = it->arena_alloc(it, total);
+	else
+		it->arena = aligned_alloc(ARENA_ALIGN,
+					  (total + ARENA_ALIGN) & ~(size_t)(ARENA_ALIGN - 1));
 	if (!it->arena)
 		return -ENOMEM;
 	memset(it->arena, 0, total);
@@ -390,11 +395,13 @@ void enpu_interp_destroy(enpu_interp *it)
 	for (int i = 0; i < it->nblocks; i++)
 		free(it->blocks[i]);
 	free(it->blocks);
-	free(it->arena);
+	if (!it->arena_alloc)
+		free(it->arena);
 	free(it->ptr);
 	free(it->opstate);
 	enpu_pool_destroy(it->pool);
 	enpu_emu_detach(it);
+	enpu_accel_detach(it);
 	free(it);
 }
 
@@ -410,14 +417,12 @@ int enpu_interp_create(enpu_model *m, const struct enpu_prepare_options *opts, e
 		memcpy(&o, opts, opts->size < sizeof(o) ? opts->size : sizeof(o));
 	}
 	const char *be = o.backend ? o.backend : "cpu";
-	/* "auto" takes a chip when one is present; the driver backend does not
-	 * exist yet, so it is the CPU.  "emu" is the in-process chip model. */
+	/* "auto" takes the chip when an enpu device opens, else the CPU.
+	 * "emu" (the in-process chip model) is only ever explicit. */
 	if (!strcmp(be, "auto"))
-		be = "cpu";
-	if (!strcmp(be, "accel"))
-		return enpu_err(-ENODEV, "backend '%s' is not available yet (cpu, emu, auto)", be);
-	int emu = !strcmp(be, "emu");
-	if (strcmp(be, "cpu") && !emu)
+		be = enpu_accel_probe() ? "accel" : "cpu";
+	int emu = !strcmp(be, "emu"), accel = !strcmp(be, "accel");
+	if (strcmp(be, "cpu") && !emu && !accel)
 		return enpu_err(-EINVAL, "unknown backend '%s' (cpu, emu, accel, auto)", be);
 	if (o.threads < 0 || o.threads > 1024)
 		return enpu_err(-EINVAL, "threads = %d is not valid", o.threads);
@@ -438,6 +443,9 @@ int enpu_interp_create(enpu_model *m, const struct enpu_prepare_options *opts, e
 	it->ptr = calloc((size_t)m->ntensors + 1, sizeof(void *));
 	it->opstate = calloc((size_t)m->nops + 1, sizeof(void *));
 	int r = it->ptr && it->opstate ? 0 : -ENOMEM;
+	/* The driver backend is opened first: the arena lives in its BO. */
+	if (!r && accel)
+		r = enpu_accel_open(it);
 	if (!r)
 		r = plan(it);
 	if (r == -ENOMEM && !strstr(last_error, "limit"))
@@ -464,6 +472,8 @@ int enpu_interp_create(enpu_model *m, const struct enpu_prepare_options *opts, e
 	}
 	if (!r && emu)
 		r = enpu_emu_attach(it);
+	if (!r && accel)
+		r = enpu_accel_attach(it);
 	if (r) {
 		enpu_log(m->ctx, ENPU_LOG_ERROR, "%s", last_error);
 		enpu_interp_destroy(it);
@@ -513,6 +523,8 @@ int enpu_interp_invoke(enpu_interp *it)
 {
 	if (!it)
 		return enpu_err(-EINVAL, "interp: NULL handle");
+	if (it->accel)
+		return enpu_accel_invoke(it);
 	if (it->dev)
 		return enpu_emu_invoke(it);
 	for (int i = 0; i < it->m->nops; i++) {

@@ -19,6 +19,10 @@ struct enpu_interp {
 	struct enpu_pool *pool;	/* threads for conv/depthwise/FC (threadpool.h) */
 	size_t scratch;		/* per-thread scratch bytes the prepared ops need */
 	void *dev;		/* chip backend state (lib/runtime), NULL on "cpu" */
+	void *accel;		/* "accel" backend state (lib/runtime/accel.c) or NULL */
+	/* Optional: where plan() puts the arena (accel: an mmapped BO).  The
+	 * memory then belongs to the backend; destroy does not free() it. */
+	void *(*arena_alloc)(struct enpu_interp *it, size_t bytes);
 };
 
 struct op_impl {

@@ -109,8 +109,18 @@ static void test_good(const char *dir)
 
 	enpu_interp *it;
 	struct enpu_prepare_options po = { .size = sizeof(po), .backend = "accel" };
-	is_int(enpu_interp_create(m, &po, &it), -ENODEV, "backend 'accel' is refused with -ENODEV");
-	ok(strstr(enpu_last_error(), "not available yet") != NULL, "... saying it is not available yet");
+	/* No device: "accel" is refused, "auto" falls back to the CPU. */
+	setenv("ENPU_ACCEL_DEVICE", "/nonexistent/accel0", 1);
+	is_int(enpu_interp_create(m, &po, &it), -ENODEV, "backend 'accel' without a device: -ENODEV");
+	ok(strstr(enpu_last_error(), "cannot open /nonexistent/accel0") != NULL,
+	   "... saying which device it could not open");
+	po.backend = "auto";
+	is_int(enpu_interp_create(m, &po, &it), 0, "backend 'auto' without a device: the CPU");
+	struct enpu_device_stats ads = { .size = sizeof(ads) };
+	ok(!enpu_interp_device_stats(it, &ads) && ads.jobs == 0 && ads.chip_ops == 0,
+	   "... with no chip partitions");
+	enpu_interp_destroy(it);
+	unsetenv("ENPU_ACCEL_DEVICE");
 	po.backend = "tpu";
 	is_int(enpu_interp_create(m, &po, &it), -EINVAL, "unknown backend is refused");
 	ok(strstr(enpu_strerror(-ENODEV), "backend") != NULL, "enpu_strerror(-ENODEV) names the backend");

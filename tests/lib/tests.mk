@@ -8,17 +8,17 @@ TEST_PROGS += $(addprefix $(O)/tests/lib/,$(LIB_TESTS)) $(addprefix $(O)/tests/l
 TEST_SCRIPTS += tests/lib/models.sh tests/lib/mutate.sh tests/lib/fuzz.sh
 
 $(O)/tests/lib/test_%: tests/lib/test_%.c $(O)/lib/libenpu.a $(LIB_HDRS) tests/tap.h $(wildcard tests/lib/*.h) | $(O)/tests/lib/
-	$(CC) $(LIB_TEST_CFLAGS) -o $@ $< $(O)/lib/libenpu.a -lm
+	$(CC) $(LIB_TEST_CFLAGS) -o $@ $< $(O)/lib/libenpu.a $(LIB_LIBS)
 
 $(O)/tests/lib/san-test_%: tests/lib/test_%.c $(O)/lib/libenpu-san.a $(LIB_HDRS) tests/tap.h $(wildcard tests/lib/*.h) | $(O)/tests/lib/
-	$(CC) $(LIB_TEST_CFLAGS) $(SAN_FLAGS) -o $@ $< $(O)/lib/libenpu-san.a -lm
+	$(CC) $(LIB_TEST_CFLAGS) $(SAN_FLAGS) -o $@ $< $(O)/lib/libenpu-san.a $(LIB_LIBS)
 
 # The libFuzzer target needs clang; tests/lib/fuzz.sh fails loudly without it.
 FUZZ_CC ?= clang
 $(O)/fuzz/fuzz_model: fuzz/fuzz_model.c $(LIB_SRCS) $(LIB_KERNEL_SRCS) $(LIB_HDRS) | $(O)/fuzz/
 	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -O1 -g -Ilib/include -Ilib/src \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ \
-		fuzz/fuzz_model.c $(LIB_SRCS) $(LIB_KERNEL_SRCS) -lm
+		fuzz/fuzz_model.c $(LIB_SRCS) $(LIB_KERNEL_SRCS) $(LIB_LIBS)
 
 # Scripts find the build through this; tools they need are prerequisites of check.
 export ENPU_BUILD := $(O)

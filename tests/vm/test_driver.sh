@@ -19,6 +19,10 @@ rc=$?
 $vm -- sh tests/vm/guest/lifecycle.sh
 rc=$?
 [ $rc -le 1 ] || echo "not ok - lifecycle: the VM run failed (status $rc)"
+# The accel backend: shared models on the device == the CPU, byte for byte.
+$vm -- sh tests/vm/guest/accel_models.sh
+rc=$?
+[ $rc -le 1 ] || echo "not ok - accel models: the VM run failed (status $rc)"
 
 # A corrupt image must fail the probe cleanly, saying why.
 corrupt=build/firmware/enpu/test-corrupt.bin

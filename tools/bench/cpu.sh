@@ -9,7 +9,7 @@ B=${ENPU_BUILD:-build}
 M=${ENPU_SHARED:-../shared}/models
 mkdir -p "$B/tools"
 ${CC:-gcc} -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Ilib/include -Ilib/src \
-	-o "$B/tools/cpu-bench" tools/bench/cpu-bench.c "$B/lib/libenpu.a" -lm
+	-o "$B/tools/cpu-bench" tools/bench/cpu-bench.c "$B/lib/libenpu.a" -lm -pthread -ldrm
 "$B/tools/cpu-bench"
 echo
 p50() { sed -n 's/.*p50 \([0-9.]*\) ms.*/\1/p'; }

@@ -4,4 +4,4 @@ COMPILE_TOOL := $(O)/tools/enpu-compile
 ALL_TARGETS += $(COMPILE_TOOL)
 
 $(COMPILE_TOOL): tools/enpu-compile/enpu-compile.c $(LIB_HDRS) $(O)/lib/libenpu.a | $(O)/tools/
-	$(CC) $(CFLAGS_COMMON) -Ilib/include -Ilib/src $(LIB_DEV_CFLAGS) -o $@ $< $(O)/lib/libenpu.a -lm
+	$(CC) $(CFLAGS_COMMON) -Ilib/include -Ilib/src $(LIB_DEV_CFLAGS) -o $@ $< $(O)/lib/libenpu.a $(LIB_LIBS)

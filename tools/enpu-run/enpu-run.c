@@ -2,7 +2,7 @@
 /*
  * enpu-run: run a TFLite model through libenpu.
  *
- *   enpu-run MODEL [--input FILE]... [--backend cpu|emu|auto] [--labels FILE] [--top K]
+ *   enpu-run MODEL [--input FILE]... [--backend cpu|emu|accel|auto] [--labels FILE] [--top K]
  *            [--dump DIR] [--bench N] [--threads N] [--json] [--requant MODE]
  *
  * Any error ends with a non-zero exit and exactly one line on stderr.

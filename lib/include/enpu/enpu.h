@@ -3,8 +3,9 @@
  * libenpu: load quantized TFLite models, check them, and run them on a
  * backend: "cpu" (bit-exact reference kernels), "emu" (the ops the ENPU-1
  * does exactly run as command streams on its in-process model, the rest on
- * the CPU; same bytes as "cpu") and "auto" (a chip if present, else "cpu").
- * "accel" is reserved and fails with -ENODEV until its backend lands.
+ * the CPU; same bytes as "cpu"), "accel" (the same partitions on a real
+ * ENPU-1 through the kernel driver, /dev/accel/accel0 or $ENPU_ACCEL_DEVICE;
+ * same bytes as "cpu") and "auto" ("accel" if an enpu device opens, else "cpu").
  *
  * Conventions:
  *  - Every object is opaque and owned by the caller who created it.
@@ -88,7 +89,7 @@ enum enpu_requant_mode {
 
 struct enpu_prepare_options {
 	size_t size;		/* sizeof(struct enpu_prepare_options) */
-	const char *backend;	/* "cpu" (NULL = "cpu"), "emu", "auto"; "accel" reserved */
+	const char *backend;	/* "cpu" (NULL = "cpu"), "emu", "accel", "auto" */
 	int threads;		/* CPU backend threads; 0: every online CPU */
 	enum enpu_requant_mode requant;
 	size_t max_memory;	/* bytes the interpreter may allocate; 0 = no limit */
