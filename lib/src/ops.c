@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "interp.h"
+#include "qops.h"
 #include "quant.h"
 #include "threadpool.h"
 
@@ -29,6 +30,16 @@ static int op_fail(const struct ir_op *op, int idx, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	return enpu_err(-EINVAL, "operator %d (%s): %s", idx, enpu_op_name(op->code), msg);
+}
+
+/*
+ * Whether XNNPACK's rules apply to the ops TFLite-as-run hands to XNNPACK
+ * beyond conv/FC/ADD/QUANTIZE (MUL, CONCATENATION, RESIZE_BILINEAR): true
+ * unless the caller asked for TFLite's reference kernels everywhere.
+ */
+static int xnn_rules(const struct enpu_interp *it)
+{
+	return it->requant != ENPU_REQUANT_GEMMLOWP;
 }
 
 static int is_q8(int type)
@@ -405,6 +416,7 @@ struct bin_state {
 	struct enpu_add_params p;
 	int32_t mul_mult;
 	int mul_shift;
+	float mul_scale;	/* non-zero: XNNPACK's fp32 MUL */
 };
 
 /* Index maps for numpy-style broadcasting, right-aligned. */
@@ -514,6 +526,12 @@ static int prepare_binary(struct enpu_interp *it, struct ir_op *op, int idx)
 	if (op->code == OP_MUL) {
 		double real = (double)a->scale[0] * (double)b->scale[0] / (double)o->scale[0];
 		q_quantize_multiplier(real, &s->mul_mult, &s->mul_shift);
+		/*
+		 * TFLite-as-run hands MUL to XNNPACK when (s_a*s_b)/s_o is in
+		 * [2^-16, 256); outside, its reference (the Q31 path) runs.
+		 */
+		if (xnn_rules(it))
+			s->mul_scale = q_mul_xnn_scale(a->scale[0], b->scale[0], o->scale[0]);
 	} else {
 		/* TFLite's ADD: both inputs to a common scale at 2^20 headroom. */
 		p->left_shift = 20;
@@ -526,10 +544,13 @@ static int prepare_binary(struct enpu_interp *it, struct ir_op *op, int idx)
 		q_quantize_multiplier(ro, &p->out_mult, &p->out_shift);
 		if (p->out_shift > 0)
 			return FAIL("output scale is too small next to the input scales");
-		if (enpu_op_requant_mode(it, op->code, a->type) == ENPU_REQUANT_FP32 &&
-		    xnn_add_params(p, a->scale[0] / o->scale[0], b->scale[0] / o->scale[0]))
-			return FAIL("input/output scale ratios %g, %g are outside [2^-10, 256)",
-				    (double)(a->scale[0] / o->scale[0]), (double)(b->scale[0] / o->scale[0]));
+		/*
+		 * XNNPACK takes input/output scale ratios in [2^-10, 256) only;
+		 * outside them TFLite falls back to its reference ADD/SUB, the
+		 * fixed-point form above (p->xnn stays 0).
+		 */
+		if (enpu_op_requant_mode(it, op->code, a->type) == ENPU_REQUANT_FP32)
+			(void)xnn_add_params(p, a->scale[0] / o->scale[0], b->scale[0] / o->scale[0]);
 	}
 	it->opstate[idx] = s;
 	return 0;
@@ -552,9 +573,15 @@ static void eval_binary(struct enpu_interp *it, struct ir_op *op)
 		size_t i1 = p->idx1 ? p->idx1[i] : i, i2 = p->idx2 ? p->idx2[i] : i;
 		int32_t x = u8 ? ((uint8_t *)P(a))[i1] : ((int8_t *)P(a))[i1];
 		int32_t y = u8 ? ((uint8_t *)P(b))[i2] : ((int8_t *)P(b))[i2];
-		int32_t v = q_mul((x - p->in1_zp) * (y - p->in2_zp), s->mul_mult, s->mul_shift) +
+		int32_t v;
+		if (s->mul_scale != 0.0f) {
+			v = q_mul_xnn(x - p->in1_zp, y - p->in2_zp, s->mul_scale, p->out_zp,
+				      p->act_min, p->act_max);
+		} else {
+			v = q_mul((x - p->in1_zp) * (y - p->in2_zp), s->mul_mult, s->mul_shift) +
 			    p->out_zp;
-		v = q_clamp(v, p->act_min, p->act_max);
+			v = q_clamp(v, p->act_min, p->act_max);
+		}
 		if (u8)
 			((uint8_t *)P(o))[i] = (uint8_t)v;
 		else
@@ -947,7 +974,6 @@ static int norm_axis(int axis, int nd)
 
 static int prepare_concat(struct enpu_interp *it, struct ir_op *op, int idx)
 {
-	(void)it;
 	int r = need_io(op, idx, 1, 64, 1);
 	if (r)
 		return r;
@@ -975,6 +1001,18 @@ static int prepare_concat(struct enpu_interp *it, struct ir_op *op, int idx)
 	if (total != o->dims[axis])
 		return FAIL("inputs add up to %lld along axis %d, the output has %d",
 			    (long long)total, axis, o->dims[axis]);
+	/*
+	 * TFLite-as-run hands uint8 CONCATENATION of 2 to 4 inputs to
+	 * XNNPACK, which copies the bytes and ignores the inputs' scales and
+	 * zero points; with 1 or 5+ inputs TFLite's reference requantizes.
+	 * (int8 inputs quantized unlike the output are refused by TFLite.)
+	 */
+	int *copy = enpu_interp_alloc(it, sizeof(int));
+	if (!copy)
+		return -ENOMEM;
+	*copy = xnn_rules(it) && o->type == ENPU_TYPE_UINT8 &&
+		op->nin >= 2 && op->nin <= 4;
+	it->opstate[idx] = copy;
 	return 0;
 }
 
@@ -990,10 +1028,11 @@ static void eval_concat(struct enpu_interp *it, struct ir_op *op)
 	size_t opos = 0, orow = (size_t)o->dims[axis] * inner;
 	int32_t lo, hi;
 	qrange(o->type, &lo, &hi);
+	int copy = *(const int *)it->opstate[op - it->m->ops];
 	for (int i = 0; i < op->nin; i++) {
 		const struct ir_tensor *x = T(i);
 		size_t row = (size_t)x->dims[axis] * inner;
-		int same = x->scale[0] == o->scale[0] && x->zp[0] == o->zp[0];
+		int same = copy || (x->scale[0] == o->scale[0] && x->zp[0] == o->zp[0]);
 		float scale = x->scale[0] / o->scale[0];
 		float bias = -(float)x->zp[0] * scale;
 		for (size_t k = 0; k < outer; k++) {
@@ -1125,6 +1164,24 @@ static void eval_resize(struct enpu_interp *it, struct ir_op *op)
 			size_t ib = (((size_t)b * IH + iy) * IW + ix) * C;
 			for (int c = 0; c < C; c++)
 				store_q(out, o->type, obase + c, load_q(in, x->type, ib + c));
+			continue;
+		}
+		if (xnn_rules(it)) {
+			/* XNNPACK's Q11 kernel, as TFLite-as-run does for 8-bit types. */
+			int y0, y1, x0, x1;
+			int32_t av, ah;
+			bool legacy = !ac && !hp;
+			q_resize_coord(y, q_resize_scale(IH, OH, ac), IH, ac, legacy, &y0, &y1, &av);
+			q_resize_coord(xo, q_resize_scale(IW, OW, ac), IW, ac, legacy, &x0, &x1, &ah);
+			size_t i00 = (((size_t)b * IH + y0) * IW + x0) * C;
+			size_t i01 = (((size_t)b * IH + y0) * IW + x1) * C;
+			size_t i10 = (((size_t)b * IH + y1) * IW + x0) * C;
+			size_t i11 = (((size_t)b * IH + y1) * IW + x1) * C;
+			for (int c = 0; c < C; c++)
+				store_q(out, o->type, obase + c,
+					q_ibilinear(load_q(in, x->type, i00 + c), load_q(in, x->type, i01 + c),
+						    load_q(in, x->type, i10 + c), load_q(in, x->type, i11 + c),
+						    ah, av));
 			continue;
 		}
 		float fy = hp ? ((float)y + 0.5f) * hs - 0.5f : (float)y * hs;
@@ -1357,6 +1414,21 @@ struct lut_state {
 	uint8_t lut[256];
 };
 
+/* TFLite's 16-bit fixed-point HardSwish (XNNPACK does not take 8-bit HARD_SWISH). */
+static int hswish_lut(struct ir_op *op, int idx, const struct ir_tensor *x,
+		      const struct ir_tensor *o, struct lut_state *s)
+{
+	struct q_hswish p;
+	if (q_hswish_init(&p, x->scale[0], (int32_t)x->zp[0], o->scale[0], (int32_t)o->zp[0]))
+		return FAIL("input/output scale ratio %g is too large for HARD_SWISH",
+			    (double)(x->scale[0] / o->scale[0]));
+	int32_t lo, hi;
+	qrange(x->type, &lo, &hi);
+	for (int32_t v = lo; v <= hi; v++)
+		s->lut[(uint8_t)v] = (uint8_t)q_clamp(q_hswish(&p, v), lo, hi);
+	return 0;
+}
+
 static int prepare_lut(struct enpu_interp *it, struct ir_op *op, int idx)
 {
 	int r = need_io(op, idx, 1, 1, 1);
@@ -1370,21 +1442,21 @@ static int prepare_lut(struct enpu_interp *it, struct ir_op *op, int idx)
 	struct lut_state *s = enpu_interp_alloc(it, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	it->opstate[idx] = s;
+	if (op->code == OP_HARD_SWISH)
+		return hswish_lut(op, idx, x, o, s);
 	int32_t lo, hi;
 	qrange(x->type, &lo, &hi);
 	for (int32_t v = lo; v <= hi; v++) {
 		float f = x->scale[0] * (float)(v - (int32_t)x->zp[0]), y;
 		if (op->code == OP_LOGISTIC)
 			y = 1.0f / (1.0f + expf(-f));
-		else if (op->code == OP_TANH)
-			y = tanhf(f);
 		else
-			y = f * fminf(fmaxf(f + 3.0f, 0.0f), 6.0f) / 6.0f;
+			y = tanhf(f);
 		float q = roundf(y / o->scale[0]) + (float)o->zp[0];
 		q = fminf(fmaxf(q, (float)lo), (float)hi);
 		s->lut[(uint8_t)v] = (uint8_t)(int32_t)q;
 	}
-	it->opstate[idx] = s;
 	return 0;
 }
 
