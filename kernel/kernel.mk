@@ -1,5 +1,7 @@
 # enpu.ko, built by the kernel's own build system against $(KDIR).  Kbuild
 # writes objects next to the sources; the module is copied to $(O)/kernel/.
+# W=1 by default: the driver must stay free of extra warnings.
+W ?= 1
 KMOD := $(O)/kernel/enpu.ko
 KERNEL_SRCS := $(wildcard kernel/*.c kernel/*.h hw/*.h uapi/drm/*.h) kernel/Kbuild Kbuild
 
