@@ -389,31 +389,6 @@ static const char *describe_pool(struct cctx *c, const struct ir_op *op, struct 
 	return NULL;
 }
 
-/* XNNPACK's ADD parameters exactly as lib/src/ops.c derives them. */
-static int xnn_add(struct enpu_add_params *p, float ra, float rb)
-{
-	float mx = ra > rb ? ra : rb;
-
-	if (!(ra >= 0x1p-10f && rb >= 0x1p-10f && mx < 256.0f))
-		return -1;
-	int e;
-
-	frexpf(mx, &e);
-	int shift = 20 - (e - 1);
-
-	if (shift > 31)
-		shift = 31;
-	if (shift < 1)
-		shift = 1;
-	p->xnn = 1;
-	p->xshift = shift;
-	p->xa_mult = (int32_t)lrintf(ldexpf(ra, shift));
-	p->xb_mult = (int32_t)lrintf(ldexpf(rb, shift));
-	p->xbias = (int32_t)((1LL << (shift - 1)) - (int64_t)p->xa_mult * p->in1_zp -
-			     (int64_t)p->xb_mult * p->in2_zp);
-	return 0;
-}
-
 static void chip_params_common(struct sb *b, const struct lop *l);
 
 /*
@@ -466,7 +441,7 @@ static const char *describe_add(struct cctx *c, const struct ir_op *op, struct l
 	if (p.out_shift > 0)
 		return "output scale too small next to the input scales";
 	if (op_requant(c, OP_ADD) == ENPU_REQUANT_FP32) {
-		if (xnn_add(&p, a->scale[0] / o->scale[0], b->scale[0] / o->scale[0]))
+		if (enpu_xnn_add_params(&p, a->scale[0] / o->scale[0], b->scale[0] / o->scale[0]))
 			return "scale ratios outside XNNPACK's range";
 		if (p.xa_mult >= (1 << 21) || p.xb_mult >= (1 << 21) || p.xa_mult < 0 ||
 		    p.xb_mult < 0)

@@ -58,6 +58,11 @@ struct enpu_add_params {
 	const uint32_t *idx1, *idx2;
 };
 
+/* XNNPACK's ADD/SUB parameters for input-to-output scale ratios ra, rb
+ * (sets p->xnn and the x* fields); -1 outside XNNPACK's range.  The CPU
+ * kernels and the chip compiler both use it, so their bits agree. */
+ENPU_HIDDEN int enpu_xnn_add_params(struct enpu_add_params *p, float ra, float rb);
+
 struct enpu_kernels {
 	const char *isa;
 	void (*conv_qu8)(const struct enpu_conv_params *p, const uint8_t *in, const uint8_t *w,

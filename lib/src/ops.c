@@ -476,7 +476,7 @@ static int broadcast(struct enpu_interp *it, struct ir_op *op, int idx, const st
  * into integer multipliers sharing one shift chosen so that the larger one
  * has 20 significant bits.
  */
-static int xnn_add_params(struct enpu_add_params *p, float ra, float rb)
+int enpu_xnn_add_params(struct enpu_add_params *p, float ra, float rb)
 {
 	float mx = ra > rb ? ra : rb;
 	/* XNNPACK's own limits on input-to-output scale ratios. */
@@ -550,7 +550,7 @@ static int prepare_binary(struct enpu_interp *it, struct ir_op *op, int idx)
 		 * fixed-point form above (p->xnn stays 0).
 		 */
 		if (enpu_op_requant_mode(it, op->code, a->type) == ENPU_REQUANT_FP32)
-			(void)xnn_add_params(p, a->scale[0] / o->scale[0], b->scale[0] / o->scale[0]);
+			(void)enpu_xnn_add_params(p, a->scale[0] / o->scale[0], b->scale[0] / o->scale[0]);
 	}
 	it->opstate[idx] = s;
 	return 0;
