@@ -517,68 +517,43 @@ TEST_F(dev, fence_command_writes_value)
 TEST_F(dev, conv_job_matches_cpu)
 {
 	enum { H = 7, W = 9, C = 8, K = 3, OC = 12 };
-	struct enpu_dbo in, wt, bias, quant, out;
-	struct drm_enpu_bo_ref refs[5];
-	struct drm_enpu_job_info info;
-	int8_t *x, *w, *y;
-	int32_t *b, *q;
-	struct enpu_cs cs;
-	uint32_t s_in = 0, s_w = 4096, s_b = 8192, s_q = 9216, s_out = 12288;
 	struct ref_conv geom = { .h = H, .w = W, .c = C, .oc = OC, .k = K, .stride = 1, .pad = 1,
 				 .oh = H, .ow = W, .in_zp = -3, .out_zp = 5 };
-	int8_t expect[H * W * OC];
-	int oc, ic, bad = 0;
+	struct drm_enpu_bo_ref refs[5];
+	struct drm_enpu_job_info info;
+	struct enpu_conv_bos bo;
+	int8_t *x, *w, *y, expect[H * W * OC];
+	int32_t *b, *q;
+	int i, bad = 0;
 
-	ASSERT_EQ(0, enpu_dbo_new(self->fd, H * W * C, DRM_ENPU_BO_DEVICE_READONLY, &in));
-	ASSERT_EQ(0, enpu_dbo_new(self->fd, OC * K * K * C, DRM_ENPU_BO_DEVICE_READONLY, &wt));
-	ASSERT_EQ(0, enpu_dbo_new(self->fd, OC * 4, DRM_ENPU_BO_DEVICE_READONLY, &bias));
-	ASSERT_EQ(0, enpu_dbo_new(self->fd, OC * 8, DRM_ENPU_BO_DEVICE_READONLY, &quant));
-	ASSERT_EQ(0, enpu_dbo_new(self->fd, H * W * OC, 0, &out));
-	x = in.map;
-	w = wt.map;
-	b = bias.map;
-	q = quant.map;
-	y = out.map;
+	ASSERT_EQ(0, enpu_conv_bos_new(self->fd, &geom, &bo));
+	x = bo.in.map;
+	w = bo.wt.map;
+	b = bo.bias.map;
+	q = bo.quant.map;
+	y = bo.out.map;
 	srand(42);
-	for (ic = 0; ic < H * W * C; ic++)
-		x[ic] = (int8_t)(rand() % 256 - 128);
-	for (ic = 0; ic < OC * K * K * C; ic++)
-		w[ic] = (int8_t)(rand() % 255 - 127);
-	for (oc = 0; oc < OC; oc++) {
-		b[oc] = rand() % 20001 - 10000;
-		q[2 * oc] = 1073741824 + rand() % 1000000000;	/* [0.5, 1) in Q31 */
-		q[2 * oc + 1] = -(7 + oc % 4);
+	for (i = 0; i < H * W * C; i++)
+		x[i] = (int8_t)(rand() % 256 - 128);
+	for (i = 0; i < OC * K * K * C; i++)
+		w[i] = (int8_t)(rand() % 255 - 127);
+	for (i = 0; i < OC; i++) {
+		b[i] = rand() % 20001 - 10000;
+		q[2 * i] = 1073741824 + rand() % 1000000000;	/* [0.5, 1) in Q31 */
+		q[2 * i + 1] = -(7 + i % 4);
 	}
 
-	enpu_cs_init(&cs, self->cmd.map, self->cmd.size);
-	enpu_cs_dma(&cs, ENPU1_OP_DMA_LOAD, in.va, s_in, H * W * C);
-	enpu_cs_dma(&cs, ENPU1_OP_DMA_LOAD, wt.va, s_w, OC * K * K * C);
-	enpu_cs_dma(&cs, ENPU1_OP_DMA_LOAD, bias.va, s_b, OC * 4);
-	enpu_cs_dma(&cs, ENPU1_OP_DMA_LOAD, quant.va, s_q, OC * 8);
-	enpu_cs_op(&cs, ENPU1_OP_SYNC);
-	enpu_cs_conv_s8(&cs, &geom, s_in, s_w, s_b, s_q, s_out);
-	enpu_cs_op(&cs, ENPU1_OP_SYNC);
-	enpu_cs_dma(&cs, ENPU1_OP_DMA_STORE, out.va, s_out, H * W * OC);
-	enpu_cs_op(&cs, ENPU1_OP_END);
-	refs[0] = (struct drm_enpu_bo_ref){ in.handle, DRM_ENPU_BO_REF_READ };
-	refs[1] = (struct drm_enpu_bo_ref){ wt.handle, DRM_ENPU_BO_REF_READ };
-	refs[2] = (struct drm_enpu_bo_ref){ bias.handle, DRM_ENPU_BO_REF_READ };
-	refs[3] = (struct drm_enpu_bo_ref){ quant.handle, DRM_ENPU_BO_REF_READ };
-	refs[4] = (struct drm_enpu_bo_ref){ out.handle, DRM_ENPU_BO_REF_WRITE };
-	ASSERT_EQ(0, run_job(self->fd, &self->cmd, enpu_cs_bytes(&cs), refs, 5, &info));
+	ASSERT_EQ(0, run_job(self->fd, &self->cmd, enpu_cs_conv_job(&self->cmd, &geom, &bo, refs),
+			     refs, 5, &info));
 	ASSERT_EQ(DRM_ENPU_JOB_OK, info.status);
 	EXPECT_LE((uint64_t)H * W * OC * K * K * C / 1024, info.cycles);
 
 	ref_conv_s8(&geom, x, w, b, q, expect);
-	for (oc = 0; oc < H * W * OC; oc++)
-		if (y[oc] != expect[oc] && bad++ < 5)
-			TH_LOG("output %d: chip %d, cpu %d", oc, y[oc], expect[oc]);
+	for (i = 0; i < H * W * OC; i++)
+		if (y[i] != expect[i] && bad++ < 5)
+			TH_LOG("output %d: chip %d, cpu %d", i, y[i], expect[i]);
 	EXPECT_EQ(0, bad);
-	enpu_dbo_free(self->fd, &in);
-	enpu_dbo_free(self->fd, &wt);
-	enpu_dbo_free(self->fd, &bias);
-	enpu_dbo_free(self->fd, &quant);
-	enpu_dbo_free(self->fd, &out);
+	enpu_conv_bos_free(self->fd, &bo);
 }
 
 TEST_F(dev, syncobj_dependency_orders_jobs)

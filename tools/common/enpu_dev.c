@@ -174,8 +174,8 @@ uint32_t enpu_cs_loads(struct enpu_dbo *cmd, uint64_t va, uint32_t bytes, int op
 	return enpu_cs_bytes(&cs);
 }
 
-void enpu_cs_conv_s8(struct enpu_cs *cs, const struct ref_conv *g, uint32_t s_in, uint32_t s_w,
-		     uint32_t s_bias, uint32_t s_quant, uint32_t s_out)
+static void enpu_cs_conv_s8(struct enpu_cs *cs, const struct ref_conv *g, uint32_t s_in,
+			    uint32_t s_w, uint32_t s_bias, uint32_t s_quant, uint32_t s_out)
 {
 	enpu_cs_setp(cs, ENPU1_P_DTYPE, ENPU1_DTYPE_INT8);
 	enpu_cs_setp(cs, ENPU1_P_IFM_SRAM, s_in);
@@ -201,6 +201,65 @@ void enpu_cs_conv_s8(struct enpu_cs *cs, const struct ref_conv *g, uint32_t s_in
 	enpu_cs_setp(cs, ENPU1_P_QUANT_SRAM, s_quant);
 	enpu_cs_setp(cs, ENPU1_P_FLAGS, ENPU1_F_BIAS | ENPU1_F_PER_CHANNEL);
 	enpu_cs_op(cs, ENPU1_OP_CONV);
+}
+
+static uint32_t conv_bytes_in(const struct ref_conv *g) { return g->h * g->w * g->c; }
+static uint32_t conv_bytes_wt(const struct ref_conv *g) { return g->oc * g->k * g->k * g->c; }
+static uint32_t conv_bytes_out(const struct ref_conv *g) { return g->oh * g->ow * g->oc; }
+
+int enpu_conv_bos_new(int fd, const struct ref_conv *g, struct enpu_conv_bos *b)
+{
+	int ret;
+
+	memset(b, 0, sizeof(*b));
+	if ((ret = enpu_dbo_new(fd, conv_bytes_in(g), DRM_ENPU_BO_DEVICE_READONLY, &b->in)) ||
+	    (ret = enpu_dbo_new(fd, conv_bytes_wt(g), DRM_ENPU_BO_DEVICE_READONLY, &b->wt)) ||
+	    (ret = enpu_dbo_new(fd, g->oc * 4, DRM_ENPU_BO_DEVICE_READONLY, &b->bias)) ||
+	    (ret = enpu_dbo_new(fd, g->oc * 8, DRM_ENPU_BO_DEVICE_READONLY, &b->quant)) ||
+	    (ret = enpu_dbo_new(fd, conv_bytes_out(g), 0, &b->out)))
+		enpu_conv_bos_free(fd, b);
+	return ret;
+}
+
+void enpu_conv_bos_free(int fd, struct enpu_conv_bos *b)
+{
+	enpu_dbo_free(fd, &b->in);
+	enpu_dbo_free(fd, &b->wt);
+	enpu_dbo_free(fd, &b->bias);
+	enpu_dbo_free(fd, &b->quant);
+	enpu_dbo_free(fd, &b->out);
+}
+
+static uint32_t page_up(uint32_t v)
+{
+	return (v + 4095) & ~4095u;
+}
+
+uint32_t enpu_cs_conv_job(struct enpu_dbo *cmd, const struct ref_conv *g,
+			  const struct enpu_conv_bos *b, struct drm_enpu_bo_ref refs[5])
+{
+	/* Operands one after another in SRAM, each on a 4 KiB boundary. */
+	uint32_t s_in = 0, s_w = page_up(s_in + conv_bytes_in(g));
+	uint32_t s_b = page_up(s_w + conv_bytes_wt(g)), s_q = page_up(s_b + g->oc * 4);
+	uint32_t s_out = page_up(s_q + g->oc * 8);
+	struct enpu_cs cs;
+
+	enpu_cs_init(&cs, cmd->map, cmd->size);
+	enpu_cs_dma(&cs, ENPU1_OP_DMA_LOAD, b->in.va, s_in, conv_bytes_in(g));
+	enpu_cs_dma(&cs, ENPU1_OP_DMA_LOAD, b->wt.va, s_w, conv_bytes_wt(g));
+	enpu_cs_dma(&cs, ENPU1_OP_DMA_LOAD, b->bias.va, s_b, g->oc * 4);
+	enpu_cs_dma(&cs, ENPU1_OP_DMA_LOAD, b->quant.va, s_q, g->oc * 8);
+	enpu_cs_op(&cs, ENPU1_OP_SYNC);
+	enpu_cs_conv_s8(&cs, g, s_in, s_w, s_b, s_q, s_out);
+	enpu_cs_op(&cs, ENPU1_OP_SYNC);
+	enpu_cs_dma(&cs, ENPU1_OP_DMA_STORE, b->out.va, s_out, conv_bytes_out(g));
+	enpu_cs_op(&cs, ENPU1_OP_END);
+	refs[0] = (struct drm_enpu_bo_ref){ b->in.handle, DRM_ENPU_BO_REF_READ };
+	refs[1] = (struct drm_enpu_bo_ref){ b->wt.handle, DRM_ENPU_BO_REF_READ };
+	refs[2] = (struct drm_enpu_bo_ref){ b->bias.handle, DRM_ENPU_BO_REF_READ };
+	refs[3] = (struct drm_enpu_bo_ref){ b->quant.handle, DRM_ENPU_BO_REF_READ };
+	refs[4] = (struct drm_enpu_bo_ref){ b->out.handle, DRM_ENPU_BO_REF_WRITE };
+	return enpu_cs_bytes(&cs);
 }
 
 /* Finds the virtio-serial port by name the way udev would, since the

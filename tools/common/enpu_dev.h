@@ -60,10 +60,21 @@ uint32_t enpu_cs_noop(struct enpu_dbo *cmd);
 uint32_t enpu_cs_loads(struct enpu_dbo *cmd, uint64_t va, uint32_t bytes, int ops);
 
 struct ref_conv;
-/* The parameter writes and CONV command of an int8 per-channel
- * convolution with bias, operands at the given SRAM offsets. */
-void enpu_cs_conv_s8(struct enpu_cs *cs, const struct ref_conv *g, uint32_t s_in, uint32_t s_w,
-		     uint32_t s_bias, uint32_t s_quant, uint32_t s_out);
+
+/* The BOs of an int8 per-channel convolution with bias, sized for its
+ * geometry (ref_conv.h): NHWC input, OHWI weights, int32 bias, {mult,
+ * shift} pairs, NHWC output.  Operands are read-only to the chip. */
+struct enpu_conv_bos {
+	struct enpu_dbo in, wt, bias, quant, out;
+};
+
+int enpu_conv_bos_new(int fd, const struct ref_conv *g, struct enpu_conv_bos *b);
+void enpu_conv_bos_free(int fd, struct enpu_conv_bos *b);
+/* Writes the whole job into cmd (load the operands into SRAM, convolve,
+ * store the output), fills refs[5] for SUBMIT and returns the stream's
+ * size in bytes. */
+uint32_t enpu_cs_conv_job(struct enpu_dbo *cmd, const struct ref_conv *g,
+			  const struct enpu_conv_bos *b, struct drm_enpu_bo_ref refs[5]);
 
 /* Arms a fault in the emulated chip through the bench's control channel
  * (the virtio-serial port enpu.control that tools/vm/run connects to

@@ -36,13 +36,12 @@ int main(void)
 {
 	struct ref_conv geom = { .h = H, .w = W, .c = C, .oc = OC, .k = K, .stride = 1,
 				 .pad = 1, .oh = H, .ow = W, .in_zp = 1, .out_zp = -2 };
-	const uint32_t s_in = 0, s_w = 16384, s_b = 24576, s_q = 25600, s_out = 32768;
 	uint64_t cores, sram, clock_khz, fw, macs_cycle, id;
-	struct enpu_dbo cmd, in, wt, bias, quant, out;
 	struct drm_enpu_bo_ref refs[5];
 	struct drm_enpu_job_info info;
+	struct enpu_conv_bos bo;
+	struct enpu_dbo cmd;
 	int8_t *expect, *y;
-	struct enpu_cs cs;
 	int fd, ret, i, bad = 0;
 	double t0, t1;
 	uint32_t sync;
@@ -63,43 +62,23 @@ int main(void)
 	       (unsigned long long)(fw >> 8) & 255, (unsigned long long)fw & 255);
 
 	if ((ret = enpu_dbo_new(fd, 4096, DRM_ENPU_BO_DEVICE_READONLY, &cmd)) ||
-	    (ret = enpu_dbo_new(fd, H * W * C, DRM_ENPU_BO_DEVICE_READONLY, &in)) ||
-	    (ret = enpu_dbo_new(fd, OC * K * K * C, DRM_ENPU_BO_DEVICE_READONLY, &wt)) ||
-	    (ret = enpu_dbo_new(fd, OC * 4, DRM_ENPU_BO_DEVICE_READONLY, &bias)) ||
-	    (ret = enpu_dbo_new(fd, OC * 8, DRM_ENPU_BO_DEVICE_READONLY, &quant)) ||
-	    (ret = enpu_dbo_new(fd, H * W * OC, 0, &out)))
+	    (ret = enpu_conv_bos_new(fd, &geom, &bo)))
 		return die("BO_CREATE", ret);
 
 	srand(2026);
 	for (i = 0; i < H * W * C; i++)
-		((int8_t *)in.map)[i] = (int8_t)(rand() % 256 - 128);
+		((int8_t *)bo.in.map)[i] = (int8_t)(rand() % 256 - 128);
 	for (i = 0; i < OC * K * K * C; i++)
-		((int8_t *)wt.map)[i] = (int8_t)(rand() % 255 - 127);
+		((int8_t *)bo.wt.map)[i] = (int8_t)(rand() % 255 - 127);
 	for (i = 0; i < OC; i++) {
-		((int32_t *)bias.map)[i] = rand() % 4001 - 2000;
-		((int32_t *)quant.map)[2 * i] = 1200000000 + rand() % 900000000;
-		((int32_t *)quant.map)[2 * i + 1] = -8;
+		((int32_t *)bo.bias.map)[i] = rand() % 4001 - 2000;
+		((int32_t *)bo.quant.map)[2 * i] = 1200000000 + rand() % 900000000;
+		((int32_t *)bo.quant.map)[2 * i + 1] = -8;
 	}
 
-	enpu_cs_init(&cs, cmd.map, cmd.size);
-	enpu_cs_dma(&cs, ENPU1_OP_DMA_LOAD, in.va, s_in, H * W * C);
-	enpu_cs_dma(&cs, ENPU1_OP_DMA_LOAD, wt.va, s_w, OC * K * K * C);
-	enpu_cs_dma(&cs, ENPU1_OP_DMA_LOAD, bias.va, s_b, OC * 4);
-	enpu_cs_dma(&cs, ENPU1_OP_DMA_LOAD, quant.va, s_q, OC * 8);
-	enpu_cs_op(&cs, ENPU1_OP_SYNC);
-	enpu_cs_conv_s8(&cs, &geom, s_in, s_w, s_b, s_q, s_out);
-	enpu_cs_op(&cs, ENPU1_OP_SYNC);
-	enpu_cs_dma(&cs, ENPU1_OP_DMA_STORE, out.va, s_out, H * W * OC);
-	enpu_cs_op(&cs, ENPU1_OP_END);
-
-	refs[0] = (struct drm_enpu_bo_ref){ in.handle, DRM_ENPU_BO_REF_READ };
-	refs[1] = (struct drm_enpu_bo_ref){ wt.handle, DRM_ENPU_BO_REF_READ };
-	refs[2] = (struct drm_enpu_bo_ref){ bias.handle, DRM_ENPU_BO_REF_READ };
-	refs[3] = (struct drm_enpu_bo_ref){ quant.handle, DRM_ENPU_BO_REF_READ };
-	refs[4] = (struct drm_enpu_bo_ref){ out.handle, DRM_ENPU_BO_REF_WRITE };
 	t0 = now_ms();
-	ret = enpu_dev_submit(fd, &cmd, enpu_cs_bytes(&cs), refs, 5, DRM_ENPU_PRIORITY_NORMAL,
-			      &sync, &id);
+	ret = enpu_dev_submit(fd, &cmd, enpu_cs_conv_job(&cmd, &geom, &bo, refs), refs, 5,
+			      DRM_ENPU_PRIORITY_NORMAL, &sync, &id);
 	if (ret)
 		return die("SUBMIT", ret);
 	ret = enpu_dev_wait(fd, sync, 10000000000ll);
@@ -125,8 +104,8 @@ int main(void)
 	expect = malloc(H * W * OC);
 	if (!expect)
 		return die("malloc", ENOMEM);
-	ref_conv_s8(&geom, in.map, wt.map, bias.map, quant.map, expect);
-	y = out.map;
+	ref_conv_s8(&geom, bo.in.map, bo.wt.map, bo.bias.map, bo.quant.map, expect);
+	y = bo.out.map;
 	for (i = 0; i < H * W * OC; i++)
 		bad += y[i] != expect[i];
 	printf("output:   first pixel, channels 0-7: %d %d %d %d %d %d %d %d\n", y[0], y[1], y[2],
@@ -137,6 +116,8 @@ int main(void)
 	}
 	printf("result:   all %d values match the CPU reference bit for bit\n", H * W * OC);
 	free(expect);
+	enpu_conv_bos_free(fd, &bo);
+	enpu_dbo_free(fd, &cmd);
 	close(fd);
 	return 0;
 }
