@@ -116,9 +116,12 @@ static void enpu_result_store(struct enpu_job *job, const struct enpu_job_result
 	struct enpu_job_result *slot;
 	unsigned long flags;
 
+	/* The slot the job was given at SUBMIT, unless 1024 newer jobs of
+	 * the file have taken it over since.
+	 */
 	spin_lock_irqsave(&efile->results_lock, flags);
-	slot = enpu_result_find(efile, job->id);
-	if (slot)
+	slot = &efile->results[job->result_slot];
+	if (slot->id == job->id)
 		*slot = *res;
 	spin_unlock_irqrestore(&efile->results_lock, flags);
 }
@@ -830,7 +833,8 @@ static int enpu_submit(struct drm_device *drm, struct drm_enpu_submit *args,
 				   test_bit(i, job->bo_writes) ? DMA_RESV_USAGE_WRITE :
 				   DMA_RESV_USAGE_READ);
 	spin_lock_irqsave(&efile->results_lock, flags);
-	slot = &efile->results[efile->result_next++ % ENPU_JOB_RESULTS];
+	job->result_slot = efile->result_next++ % ENPU_JOB_RESULTS;
+	slot = &efile->results[job->result_slot];
 	memset(slot, 0, sizeof(*slot));
 	slot->id = job->id;
 	slot->status = DRM_ENPU_JOB_PENDING;

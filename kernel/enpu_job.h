@@ -36,6 +36,7 @@ struct enpu_job {
 	u32 hw_prio;			/* submission ring: 0 is the highest */
 	u32 core;			/* set when the job reaches a ring */
 	u32 sq_pos;			/* its ring index, under edev->hw_lock */
+	u32 result_slot;		/* its entry in efile->results */
 	struct drm_gem_object **bos;	/* [0] is the command stream BO */
 	unsigned long *bo_writes;	/* bit i: the job writes bos[i] */
 	u32 bo_count;
