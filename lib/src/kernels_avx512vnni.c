@@ -33,7 +33,7 @@
 
 #include "kernels.h"
 
-#define MR 4		/* output pixels per tile */
+#define MR_MAX 12	/* output pixels per tile, at most */
 #define NB 16		/* channels per zmm */
 #define PANEL 64	/* channels per weight panel (4 zmm) */
 #define MAX_TAPS 64	/* depthwise windows larger than this go scalar */
@@ -44,10 +44,6 @@ struct gemm_hdr {
 	int k, kp, n, np;	/* depth, depth rounded to 4, channels, rounded to 16 */
 	int32_t row_mult;	/* uint8: 128 - wz, int8: 0 */
 	int direct;		/* input rows can be read in place */
-};
-
-struct dw_hdr {
-	int taps, c, cp;
 };
 
 static size_t rup(size_t x, size_t a)
@@ -174,61 +170,179 @@ static void gather_row(const struct enpu_conv_params *p, int u8, const uint8_t *
 	memset(dst + k, 0, (size_t)(kp - k));
 }
 
-/* The scalar requantization, 16 lanes at a time, storing `cnt` bytes. */
-ALWAYS_INLINE void requant_store(__m512i acc, const float *scale, __m512 lo, __m512 hi,
-				 __m512i zp, __mmask16 mask, void *dst)
+/* The scalar requantization, 16 lanes at a time, storing the lanes in mask. */
+ALWAYS_INLINE void requant_store_v(__m512i acc, __m512 scale, __m512 lo, __m512 hi,
+				   __m512i zp, __mmask16 mask, void *dst)
 {
-	__m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), _mm512_maskz_loadu_ps(mask, scale));
+	__m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale);
 	f = _mm512_min_ps(_mm512_max_ps(f, lo), hi);
 	__m512i v = _mm512_add_epi32(_mm512_cvtps_epi32(f), zp);
 	/* Clamped into the 8-bit range already, so truncation is exact for both signs. */
 	_mm512_mask_cvtepi32_storeu_epi8(dst, mask, v);
 }
 
-/*
- * mr x (nv*16) tile.  mr and nv are compile-time constants at every call
- * site, so the accumulator array lives in registers.
- */
-ALWAYS_INLINE void gemm_tile(int mr, int nv, int kp, const uint8_t *const *a,
-			     const int8_t *w, const int32_t *cn, const int32_t *rowterm,
-			     const float *scale, __m512 lo, __m512 hi, __m512i zp,
-			     uint8_t *const *out, int ncount)
+ALWAYS_INLINE void requant_store(__m512i acc, const float *scale, __m512 lo, __m512 hi,
+				 __m512i zp, __mmask16 mask, void *dst)
 {
-	__m512i acc[MR][4];
-	for (int r = 0; r < mr; r++)
-		for (int v = 0; v < nv; v++)
-			acc[r][v] = _mm512_setzero_si512();
-	for (int g = 0; g < kp; g += 4) {
-		__m512i wv[4];
-		for (int v = 0; v < nv; v++)
-			wv[v] = _mm512_loadu_si512(w + (size_t)(g / 4 * nv + v) * 64);
-		for (int r = 0; r < mr; r++) {
-			int32_t x;
-			memcpy(&x, a[r] + g, 4);
-			__m512i av = _mm512_set1_epi32(x);
-			for (int v = 0; v < nv; v++)
-				acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], av, wv[v]);
-		}
-	}
-	for (int r = 0; r < mr; r++) {
-		__m512i rt = _mm512_set1_epi32(rowterm[r]);
-		for (int v = 0; v < nv; v++) {
-			int left = ncount - v * NB;
-			__mmask16 mk = left >= NB ? 0xffff : (__mmask16)((1u << (left > 0 ? left : 0)) - 1);
-			__m512i t = _mm512_add_epi32(acc[r][v], _mm512_add_epi32(rt,
-					_mm512_loadu_si512(cn + v * NB)));
-			requant_store(t, scale + v * NB, lo, hi, zp, mk, out[r] + v * NB);
-		}
-	}
+	requant_store_v(acc, _mm512_maskz_loadu_ps(mask, scale), lo, hi, zp, mask, dst);
 }
 
-#define TILE_CASE(MRV)								\
-	switch (nv) {								\
-	case 1: gemm_tile(MRV, 1, kp, a, w, cn, rt, sc, lo, hi, zp, o, cnt); break; \
-	case 2: gemm_tile(MRV, 2, kp, a, w, cn, rt, sc, lo, hi, zp, o, cnt); break; \
-	case 3: gemm_tile(MRV, 3, kp, a, w, cn, rt, sc, lo, hi, zp, o, cnt); break; \
-	default: gemm_tile(MRV, 4, kp, a, w, cn, rt, sc, lo, hi, zp, o, cnt); break; \
+/*
+ * mr x (nv*16) tile.  mr and nv are compile-time constants at every call
+ * site.  The accumulators are named variables, not an array: gcc scalarizes
+ * arrays before it unrolls loops, so an acc[r][v] array stays in memory and
+ * costs a store after every vpdpbusd.  Rows and vectors beyond mr/nv are
+ * dead code and vanish.
+ */
+#define ACC_DECL(r) acc##r##_0 = _mm512_setzero_si512(), acc##r##_1 = acc##r##_0, \
+	acc##r##_2 = acc##r##_0, acc##r##_3 = acc##r##_0
+#define ROW_STEP(r) do {							\
+	if ((r) < mr) {								\
+		int32_t x;							\
+		memcpy(&x, a[r] + g, 4);					\
+		__m512i av = _mm512_set1_epi32(x);				\
+		DPBUSD(acc##r##_0, av, w0);		\
+		if (nv > 1)							\
+			DPBUSD(acc##r##_1, av, w1);	\
+		if (nv > 2)							\
+			DPBUSD(acc##r##_2, av, w2);	\
+		if (nv > 3)							\
+			DPBUSD(acc##r##_3, av, w3);	\
+	}									\
+} while (0)
+#define VEC_STORE(r, v) requant_store(_mm512_add_epi32(acc##r##_##v,			\
+		_mm512_add_epi32(rt, _mm512_loadu_si512(cn + (v) * NB))),		\
+		scale + (v) * NB, lo, hi, zp, lane_mask(ncount - (v) * NB), out[r] + (v) * NB)
+#define ROW_STORE(r) do {							\
+	if ((r) < mr) {								\
+		__m512i rt = _mm512_set1_epi32(rowterm[r]);			\
+		VEC_STORE(r, 0);						\
+		if (nv > 1)							\
+			VEC_STORE(r, 1);					\
+		if (nv > 2)							\
+			VEC_STORE(r, 2);					\
+		if (nv > 3)							\
+			VEC_STORE(r, 3);					\
+	}									\
+} while (0)
+
+/*
+ * vpdpbusd through asm: with the intrinsic, gcc 12 computes into a copy of
+ * the accumulator and spills it to the stack on every k step (it keeps
+ * the tied operand's old value alive); the "+v" constraint states the
+ * in-place update exactly.  Same instruction, same bits.
+ */
+#define DPBUSD(acc, a, b) __asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(a), "v"(b))
+
+static __mmask16 lane_mask(int left)
+{
+	return left >= NB ? 0xffff : (__mmask16)((1u << (left > 0 ? left : 0)) - 1);
+}
+
+ALWAYS_INLINE void gemm_tile(int mr, int nv, int kp, const uint8_t *const *a,
+			     const int8_t *w, const int32_t *cn, const int32_t *rowterm,
+			     const float *scale, const struct enpu_rq *rq,
+			     uint8_t *const *out, int ncount)
+{
+	__m512i ACC_DECL(0);
+	__m512i ACC_DECL(1);
+	__m512i ACC_DECL(2);
+	__m512i ACC_DECL(3);
+	__m512i ACC_DECL(4);
+	__m512i ACC_DECL(5);
+	__m512i ACC_DECL(6);
+	__m512i ACC_DECL(7);
+	__m512i ACC_DECL(8);
+	__m512i ACC_DECL(9);
+	__m512i ACC_DECL(10);
+	__m512i ACC_DECL(11);
+	/* kp >= 4 always (depth >= 1). */
+	int g = 0;
+	do {
+		__m512i w0 = _mm512_loadu_si512(w), w1 = w0, w2 = w0, w3 = w0;
+		if (nv > 1)
+			w1 = _mm512_loadu_si512(w + 64);
+		if (nv > 2)
+			w2 = _mm512_loadu_si512(w + 128);
+		if (nv > 3)
+			w3 = _mm512_loadu_si512(w + 192);
+		ROW_STEP(0);
+		ROW_STEP(1);
+		ROW_STEP(2);
+		ROW_STEP(3);
+		ROW_STEP(4);
+		ROW_STEP(5);
+		ROW_STEP(6);
+		ROW_STEP(7);
+		ROW_STEP(8);
+		ROW_STEP(9);
+		ROW_STEP(10);
+		ROW_STEP(11);
+		w += nv * 64;
+	} while ((g += 4) < kp);
+	/*
+	 * Built after the loop, and the per-channel constants and scales read
+	 * from L1 at each use: kept in registers through the stores they would
+	 * push accumulators out (gcc then spills them inside the k loop).
+	 */
+	__m512 lo = _mm512_set1_ps((float)(rq->act_min - rq->out_zp));
+	__m512 hi = _mm512_set1_ps((float)(rq->act_max - rq->out_zp));
+	__m512i zp = _mm512_set1_epi32(rq->out_zp);
+	ROW_STORE(0);
+	ROW_STORE(1);
+	ROW_STORE(2);
+	ROW_STORE(3);
+	ROW_STORE(4);
+	ROW_STORE(5);
+	ROW_STORE(6);
+	ROW_STORE(7);
+	ROW_STORE(8);
+	ROW_STORE(9);
+	ROW_STORE(10);
+	ROW_STORE(11);
+}
+
+/*
+ * Rows per tile for nv 16-channel vectors: about 16 accumulators, the most
+ * gcc 12 keeps in registers without spilling inside the k loop (checked in
+ * the disassembly: 24 already spill), and enough independent vpdpbusd
+ * chains to cover its latency even on 16-channel layers.
+ */
+#define MR_NV1 12
+#define MR_NV2 6
+#define MR_NV3 5
+#define MR_NV4 4
+
+#define T(MRV, NVV) case MRV: gemm_tile(MRV, NVV, kp, a, w, cn, rt, sc, rq, o, cnt); break
+#define TILES_TO_4(NVV) T(1, NVV); T(2, NVV); T(3, NVV); T(4, NVV)
+#define TILES_TO_6(NVV) TILES_TO_4(NVV); T(5, NVV); T(6, NVV)
+#define TILES_TO_12(NVV) TILES_TO_6(NVV); T(7, NVV); T(8, NVV); T(9, NVV); T(10, NVV); \
+	T(11, NVV); T(12, NVV)
+
+static int tile_rows(int nv)
+{
+	return nv == 1 ? MR_NV1 : nv == 2 ? MR_NV2 : nv == 3 ? MR_NV3 : MR_NV4;
+}
+
+static void gemm_dispatch(int nv, int mr, int kp, const uint8_t *const *a, const int8_t *w,
+			  const int32_t *cn, const int32_t *rt, const float *sc,
+			  const struct enpu_rq *rq, uint8_t *const *o, int cnt)
+{
+	switch (nv) {
+	case 1:
+		switch (mr) { TILES_TO_12(1); }
+		break;
+	case 2:
+		switch (mr) { TILES_TO_6(2); }
+		break;
+	case 3:
+		switch (mr) { TILES_TO_4(3); T(5, 3); }
+		break;
+	default:
+		switch (mr) { TILES_TO_4(4); }
+		break;
 	}
+}
 
 static void gemm_run(const struct enpu_conv_params *p, int u8, const void *packed,
 		     const void *inv, void *outv, size_t m0, size_t m1, int n0, int n1,
@@ -241,24 +355,24 @@ static void gemm_run(const struct enpu_conv_params *p, int u8, const void *packe
 	uint8_t *out = outv;
 	int kp = h->kp, n = h->n;
 	const struct enpu_rq *rq = &p->rq;
-	__m512 lo = _mm512_set1_ps((float)(rq->act_min - rq->out_zp));
-	__m512 hi = _mm512_set1_ps((float)(rq->act_max - rq->out_zp));
-	__m512i zp = _mm512_set1_epi32(rq->out_zp);
 	uint8_t *rows = scratch;
 	int direct = h->direct && p->sh == 1 && p->sw == 1;
 	int direct_strided = h->direct && !direct;
+	/* The tile height is set by the widest panel this range touches. */
+	int nv_max = (h->np - n0 / PANEL * PANEL) / NB;
+	int mr_max = tile_rows(nv_max > 4 ? 4 : nv_max);
+	size_t hw = (size_t)p->oh * p->ow;
 
-	for (size_t m = m0; m < m1; m += MR) {
-		int mr = m1 - m < MR ? (int)(m1 - m) : MR;
-		const uint8_t *a[MR];
-		uint8_t *orow[MR];
-		int32_t rt[MR];
+	for (size_t m = m0; m < m1; m += (size_t)mr_max) {
+		int mr = m1 - m < (size_t)mr_max ? (int)(m1 - m) : mr_max;
+		const uint8_t *a[MR_MAX];
+		uint8_t *orow[MR_MAX];
+		int32_t rt[MR_MAX];
 		for (int r = 0; r < mr; r++) {
 			size_t mm = m + r;
 			if (direct) {
 				a[r] = in + mm * p->ic;
 			} else if (direct_strided) {
-				size_t hw = (size_t)p->oh * p->ow;
 				size_t b = mm / hw, oy = mm % hw / p->ow, ox = mm % p->ow;
 				a[r] = in + ((b * p->ih + oy * p->sh) * p->iw + ox * p->sw) * p->ic;
 			} else {
@@ -270,109 +384,190 @@ static void gemm_run(const struct enpu_conv_params *p, int u8, const void *packe
 		}
 		for (int c = n0; c < n1; c += PANEL) {
 			int panel = c / PANEL;
-			int nvp = (h->np - panel * PANEL) / NB;
-			nvp = nvp > 4 ? 4 : nvp;
+			int nv = (h->np - panel * PANEL) / NB;
+			nv = nv > 4 ? 4 : nv;
 			/*
 			 * n0 is a multiple of 64 and n1 is n or a multiple of 64, so the
 			 * range covers whole panels; lanes past n are masked off.
 			 */
 			int cnt = n1 - c < PANEL ? n1 - c : PANEL;
-			int nv = nvp;
 			const int8_t *w = wall + (size_t)panel * PANEL * kp;
 			const int32_t *cn = cnall + c;
 			const float *sc = rq->scale + c;
-			uint8_t *o[MR];
+			uint8_t *o[MR_MAX];
 			for (int r = 0; r < mr; r++)
 				o[r] = orow[r] + c;
-			switch (mr) {
-			case 1: TILE_CASE(1) break;
-			case 2: TILE_CASE(2) break;
-			case 3: TILE_CASE(3) break;
-			default: TILE_CASE(4) break;
-			}
+			/*
+			 * Only the last panel can be narrower, and narrower panels
+			 * allow taller tiles, so mr always fits this panel's tile.
+			 */
+			gemm_dispatch(nv, mr, kp, a, w, cn, rt, sc, rq, o, cnt);
 		}
 	}
 }
 
 /* ----------------------------------------------------------- Depthwise */
 
-static size_t dw_pack_size(const struct enpu_conv_params *p)
+/*
+ * 32 channels per step as int16, taps in pairs through vpdpwssd (two
+ * products and the accumulator in one wrapping int32 add, like the scalar
+ * sum).  The pair is formed by vpunpck{l,h}wd of two taps' rows, which works
+ * within 128-bit lanes, so the "lo" accumulator holds channels 8L+0..3 of
+ * each lane L and "hi" 8L+4..7; the constants, scales and weights are packed
+ * in that order, and vpackssdw of lo and hi puts the channels back in order.
+ */
+#define DW_CB 32	/* channels per block */
+
+struct dw_hdr {
+	int taps, pairs, c, cp;
+};
+
+static int dw_lane_channel(int half, int j)
 {
-	size_t taps = (size_t)p->fh * p->fw, cp = rup((size_t)p->oc, NB);
-	return 64 + 64 + cp * 4 * (taps + 1) + 64;
+	return 8 * (j / 4) + 4 * half + j % 4;
 }
 
-/* Layout: header, int32 constant [cp], then int32 weights (w - wz) [taps][cp]. */
+static size_t dw_pack_size(const struct enpu_conv_params *p)
+{
+	size_t taps = (size_t)p->fh * p->fw, pairs = (taps + 1) / 2, cp = rup((size_t)p->oc, DW_CB);
+	return 64 + 64 + cp * 4 * 2 + cp * pairs * 4 + 64;
+}
+
+/*
+ * Layout: header, int32 constant [cp] and float scale [cp] in lane order,
+ * then per 32-channel block and tap pair 2 x 16 int16 pairs (w_t, w_t+1),
+ * w minus its zero point.  The input zero point is folded into the constant
+ * (padding taps read a row of zero points, adding exactly that term back).
+ * The scales are the run's (p->rq is fixed once the op is prepared).
+ */
 static void dw_pack(const struct enpu_conv_params *p, int u8, const void *wv, void *packed)
 {
 	struct dw_hdr *h = align64(packed);
-	int taps = p->fh * p->fw, c = p->oc, cp = (int)rup((size_t)c, NB);
+	int taps = p->fh * p->fw, c = p->oc, cp = (int)rup((size_t)c, DW_CB);
+	int pairs = (taps + 1) / 2;
 	h->taps = taps;
+	h->pairs = pairs;
 	h->c = c;
 	h->cp = cp;
 	int32_t *cn = (int32_t *)((char *)h + 64);
-	int32_t *w32 = cn + cp;
-	memset(cn, 0, (size_t)cp * 4 * (taps + 1));
-	for (int ch = 0; ch < c; ch++) {
-		uint32_t sum = 0;
-		for (int t = 0; t < taps; t++) {
-			int32_t f = u8 ? ((const uint8_t *)wv)[(size_t)t * c + ch] - p->w_zp :
-					 ((const int8_t *)wv)[(size_t)t * c + ch];
-			w32[(size_t)t * cp + ch] = f;
-			sum += u32(f);
+	float *sc = (float *)(cn + cp);
+	int16_t *w16 = (int16_t *)(sc + cp);
+	memset(cn, 0, (size_t)cp * 8 + (size_t)cp * pairs * 4);
+	for (int blk = 0; blk < cp / DW_CB; blk++) {
+		for (int half = 0; half < 2; half++) {
+			for (int j = 0; j < 16; j++) {
+				int ch = blk * DW_CB + dw_lane_channel(half, j);
+				int slot = blk * DW_CB + half * 16 + j;
+				if (ch >= c)
+					continue;
+				uint32_t sum = 0;
+				for (int t = 0; t < pairs * 2; t++) {
+					int32_t f = 0;
+					if (t < taps)
+						f = u8 ? ((const uint8_t *)wv)[(size_t)t * c + ch] - p->w_zp :
+							 ((const int8_t *)wv)[(size_t)t * c + ch];
+					sum += u32(f);
+					w16[(((size_t)blk * pairs + t / 2) * 2 + half) * 32 + j * 2 + t % 2] =
+						(int16_t)f;
+				}
+				cn[slot] = (int32_t)((p->bias ? u32(p->bias[ch]) : 0) -
+						     u32(p->in_zp) * sum);
+				sc[slot] = p->rq.scale[ch];
+			}
 		}
-		cn[ch] = (int32_t)((p->bias ? u32(p->bias[ch]) : 0) - u32(p->in_zp) * sum);
 	}
 }
 
-ALWAYS_INLINE __m512i widen16(int u8, __mmask16 mk, const void *src)
+ALWAYS_INLINE __m512i widen32(int u8, __mmask32 mk, const uint8_t *src)
 {
-	__m128i b = _mm_maskz_loadu_epi8(mk, src);
-	return u8 ? _mm512_cvtepu8_epi32(b) : _mm512_cvtepi8_epi32(b);
+	__m256i b = _mm256_maskz_loadu_epi8(mk, src);
+	return u8 ? _mm512_cvtepu8_epi16(b) : _mm512_cvtepi8_epi16(b);
+}
+
+ALWAYS_INLINE __m512i dw_requant(__m512i acc, __m512 scale, __m512 lo, __m512 hi, __m512i zp)
+{
+	__m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale);
+	f = _mm512_min_ps(_mm512_max_ps(f, lo), hi);
+	return _mm512_add_epi32(_mm512_cvtps_epi32(f), zp);
 }
 
 ALWAYS_INLINE void dw_run_t(int u8, const struct enpu_conv_params *p, const void *packed,
 			    const uint8_t *in, uint8_t *out, size_t m0, size_t m1, int n0, int n1,
-			    uint8_t *zrow)
+			    const uint8_t *zrow)
 {
 	const struct dw_hdr *h = align64(packed);
 	const int32_t *cn = (const int32_t *)((const char *)h + 64);
-	const int32_t *w32 = cn + h->cp;
-	int c = h->c, taps = h->taps;
+	const float *sc = (const float *)(cn + h->cp);
+	const int16_t *w16 = (const int16_t *)(sc + h->cp);
+	int c = h->c, taps = h->taps, pairs = h->pairs;
 	const struct enpu_rq *rq = &p->rq;
 	__m512 lo = _mm512_set1_ps((float)(rq->act_min - rq->out_zp));
 	__m512 hi = _mm512_set1_ps((float)(rq->act_max - rq->out_zp));
 	__m512i zp = _mm512_set1_epi32(rq->out_zp);
-	const uint8_t *tp[MAX_TAPS];
+	const uint8_t *tp[MAX_TAPS + 1];
+	ptrdiff_t off[MAX_TAPS];
 	size_t hw = (size_t)p->oh * p->ow;
+	int span_y = (p->fh - 1) * p->dh, span_x = (p->fw - 1) * p->dw;
+
+	for (int t = 0; t < taps; t++)
+		off[t] = ((ptrdiff_t)(t / p->fw) * p->dh * p->iw + (ptrdiff_t)(t % p->fw) * p->dw) * c;
+	/* An odd window's last pair reads the zero-point row against weight 0. */
+	tp[taps] = zrow;
 	for (size_t m = m0; m < m1; m++) {
 		int b = (int)(m / hw), oy = (int)(m % hw / p->ow), ox = (int)(m % p->ow);
-		int t = 0;
-		for (int ky = 0; ky < p->fh; ky++) {
-			int iy = oy * p->sh - p->pad_t + ky * p->dh;
-			for (int kx = 0; kx < p->fw; kx++, t++) {
-				int ix = ox * p->sw - p->pad_l + kx * p->dw;
-				tp[t] = iy < 0 || iy >= p->ih || ix < 0 || ix >= p->iw ? zrow :
-					in + (((size_t)b * p->ih + iy) * p->iw + ix) * c;
+		int iy0 = oy * p->sh - p->pad_t, ix0 = ox * p->sw - p->pad_l;
+		if (iy0 >= 0 && iy0 + span_y < p->ih && ix0 >= 0 && ix0 + span_x < p->iw) {
+			const uint8_t *base = in + (((size_t)b * p->ih + iy0) * p->iw + ix0) * c;
+			for (int t = 0; t < taps; t++)
+				tp[t] = base + off[t];
+		} else {
+			int t = 0;
+			for (int ky = 0; ky < p->fh; ky++) {
+				int iy = iy0 + ky * p->dh;
+				for (int kx = 0; kx < p->fw; kx++, t++) {
+					int ix = ix0 + kx * p->dw;
+					tp[t] = iy < 0 || iy >= p->ih || ix < 0 || ix >= p->iw ? zrow :
+						in + (((size_t)b * p->ih + iy) * p->iw + ix) * c;
+				}
 			}
 		}
 		uint8_t *o = out + m * c;
-		for (int ch = n0; ch < n1; ch += NB) {
+		for (int ch = n0; ch < n1; ch += DW_CB) {
 			int left = n1 - ch;
-			__mmask16 mk = left >= NB ? 0xffff : (__mmask16)((1u << left) - 1);
-			__m512i acc0 = _mm512_loadu_si512(cn + ch), acc1 = _mm512_setzero_si512();
-			int tt = 0;
-			/* Two chains hide the multiply latency. */
-			for (; tt + 2 <= taps; tt += 2) {
-				acc0 = _mm512_add_epi32(acc0, _mm512_mullo_epi32(widen16(u8, mk, tp[tt] + ch),
-						_mm512_loadu_si512(w32 + (size_t)tt * h->cp + ch)));
-				acc1 = _mm512_add_epi32(acc1, _mm512_mullo_epi32(widen16(u8, mk, tp[tt + 1] + ch),
-						_mm512_loadu_si512(w32 + (size_t)(tt + 1) * h->cp + ch)));
+			__mmask32 mk = left >= DW_CB ? 0xffffffffu : (__mmask32)((1u << left) - 1);
+			const int16_t *w = w16 + (size_t)ch / DW_CB * pairs * 64;
+			/* Two accumulator pairs: vpdpwssd's latency is longer than a pair's work. */
+			__m512i alo = _mm512_loadu_si512(cn + ch), ahi = _mm512_loadu_si512(cn + ch + 16);
+			__m512i blo = _mm512_setzero_si512(), bhi = _mm512_setzero_si512();
+			int pr = 0;
+			for (; pr + 2 <= pairs; pr += 2, w += 128) {
+				__m512i x0 = widen32(u8, mk, tp[2 * pr] + ch);
+				__m512i x1 = widen32(u8, mk, tp[2 * pr + 1] + ch);
+				__m512i x2 = widen32(u8, mk, tp[2 * pr + 2] + ch);
+				__m512i x3 = widen32(u8, mk, tp[2 * pr + 3 < taps ? 2 * pr + 3 : taps] + ch);
+				alo = _mm512_dpwssd_epi32(alo, _mm512_unpacklo_epi16(x0, x1),
+							  _mm512_loadu_si512(w));
+				ahi = _mm512_dpwssd_epi32(ahi, _mm512_unpackhi_epi16(x0, x1),
+							  _mm512_loadu_si512(w + 32));
+				blo = _mm512_dpwssd_epi32(blo, _mm512_unpacklo_epi16(x2, x3),
+							  _mm512_loadu_si512(w + 64));
+				bhi = _mm512_dpwssd_epi32(bhi, _mm512_unpackhi_epi16(x2, x3),
+							  _mm512_loadu_si512(w + 96));
 			}
-			if (tt < taps)
-				acc0 = _mm512_add_epi32(acc0, _mm512_mullo_epi32(widen16(u8, mk, tp[tt] + ch),
-						_mm512_loadu_si512(w32 + (size_t)tt * h->cp + ch)));
-			requant_store(_mm512_add_epi32(acc0, acc1), rq->scale + ch, lo, hi, zp, mk, o + ch);
+			if (pr < pairs) {
+				__m512i x0 = widen32(u8, mk, tp[2 * pr] + ch);
+				__m512i x1 = widen32(u8, mk, tp[2 * pr + 1 < taps ? 2 * pr + 1 : taps] + ch);
+				alo = _mm512_dpwssd_epi32(alo, _mm512_unpacklo_epi16(x0, x1),
+							  _mm512_loadu_si512(w));
+				ahi = _mm512_dpwssd_epi32(ahi, _mm512_unpackhi_epi16(x0, x1),
+							  _mm512_loadu_si512(w + 32));
+			}
+			__m512i vlo = dw_requant(_mm512_add_epi32(alo, blo), _mm512_loadu_ps(sc + ch),
+						 lo, hi, zp);
+			__m512i vhi = dw_requant(_mm512_add_epi32(ahi, bhi), _mm512_loadu_ps(sc + ch + 16),
+						 lo, hi, zp);
+			/* In the 8-bit range already: the saturating pack and the truncation are exact. */
+			_mm256_mask_storeu_epi8(o + ch, mk, _mm512_cvtepi16_epi8(_mm512_packs_epi32(vlo, vhi)));
 		}
 	}
 }
@@ -401,8 +596,8 @@ static size_t scratch(const struct enpu_conv_params *p, int u8, int dw)
 {
 	(void)u8;
 	if (dw)
-		return rup((size_t)p->oc, 64) + 64;
-	return MR * rup((size_t)p->fh * p->fw * p->ic, 4) + 64;
+		return rup((size_t)p->oc, 64) + 64;	/* the zero-point row */
+	return MR_MAX * rup((size_t)p->fh * p->fw * p->ic, 4) + 64;
 }
 
 static void run(const struct enpu_conv_params *p, int u8, int dw, const void *packed,
