@@ -143,10 +143,21 @@ static void gather_row(const struct enpu_conv_params *p, int u8, const uint8_t *
 	int b = (int)(m / hw), oy = (int)(m % hw / p->ow), ox = (int)(m % p->ow);
 	uint8_t zp = (uint8_t)p->in_zp;
 	uint8_t *d = dst;
+	/* With dilation 1 a window row is fw*ic contiguous input bytes. */
+	int span = p->fw * p->ic;
+	int ix0 = ox * p->sw - p->pad_l;
+	int row_inside = p->dw == 1 && ix0 >= 0 && ix0 + p->fw <= p->iw && span <= 64;
+	__mmask64 span_mask = span >= 64 ? ~0ull : (1ull << span) - 1;
 	for (int ky = 0; ky < p->fh; ky++) {
 		int iy = oy * p->sh - p->pad_t + ky * p->dh;
+		if (row_inside && iy >= 0 && iy < p->ih) {
+			const uint8_t *src = in + (((size_t)b * p->ih + iy) * p->iw + ix0) * p->ic;
+			_mm512_mask_storeu_epi8(d, span_mask, _mm512_maskz_loadu_epi8(span_mask, src));
+			d += span;
+			continue;
+		}
 		for (int kx = 0; kx < p->fw; kx++, d += p->ic) {
-			int ix = ox * p->sw - p->pad_l + kx * p->dw;
+			int ix = ix0 + kx * p->dw;
 			if (iy < 0 || iy >= p->ih || ix < 0 || ix >= p->iw)
 				memset(d, zp, (size_t)p->ic);
 			else
@@ -572,6 +583,57 @@ ALWAYS_INLINE void dw_run_t(int u8, const struct enpu_conv_params *p, const void
 	}
 }
 
+/* ----------------------------------------------------------------- ADD */
+
+/*
+ * XNNPACK's ADD form, 16 lanes in int32: xbias + a*xa + b*xb is, by the
+ * choice of the shift, a 2^(shift-1) rounding term plus two products below
+ * 2^29 in magnitude, so it fits int32 and wrapping int32 arithmetic gives
+ * the scalar kernel's int64 value exactly; so does the arithmetic shift.
+ * Broadcasts and the TFLite-reference form stay scalar.
+ */
+ALWAYS_INLINE void add_run_t(int u8, const struct enpu_add_params *p, const void *av,
+			     const void *bv, void *ov)
+{
+	const uint8_t *a = av, *b = bv;
+	uint8_t *o = ov;
+	__m512i xa = _mm512_set1_epi32(p->xa_mult), xb = _mm512_set1_epi32(p->xb_mult);
+	__m512i bias = _mm512_set1_epi32(p->xbias), zp = _mm512_set1_epi32(p->out_zp);
+	__m512i lo = _mm512_set1_epi32(p->act_min), hi = _mm512_set1_epi32(p->act_max);
+	__m128i sh = _mm_cvtsi32_si128(p->xshift);
+	for (size_t i = 0; i < p->count; i += 16) {
+		size_t left = p->count - i;
+		__mmask16 mk = left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1);
+		__m128i ra = _mm_maskz_loadu_epi8(mk, a + i), rb = _mm_maskz_loadu_epi8(mk, b + i);
+		__m512i x = u8 ? _mm512_cvtepu8_epi32(ra) : _mm512_cvtepi8_epi32(ra);
+		__m512i y = u8 ? _mm512_cvtepu8_epi32(rb) : _mm512_cvtepi8_epi32(rb);
+		__m512i acc = _mm512_add_epi32(bias, _mm512_add_epi32(_mm512_mullo_epi32(x, xa),
+								      _mm512_mullo_epi32(y, xb)));
+		__m512i v = _mm512_add_epi32(_mm512_sra_epi32(acc, sh), zp);
+		/* q_clamp's order (lo wins when the bounds cross), then the same truncation. */
+		v = _mm512_mask_blend_epi32(_mm512_cmplt_epi32_mask(v, lo), _mm512_min_epi32(v, hi), lo);
+		_mm512_mask_cvtepi32_storeu_epi8(o + i, mk, v);
+	}
+}
+
+static void add_qu8(const struct enpu_add_params *p, const uint8_t *a, const uint8_t *b,
+		    uint8_t *out)
+{
+	if (!p->xnn || p->idx1 || p->idx2 || p->xshift > 31)
+		enpu_kernels_scalar.add_qu8(p, a, b, out);
+	else
+		add_run_t(1, p, a, b, out);
+}
+
+static void add_qs8(const struct enpu_add_params *p, const int8_t *a, const int8_t *b,
+		    int8_t *out)
+{
+	if (!p->xnn || p->idx1 || p->idx2 || p->xshift > 31)
+		enpu_kernels_scalar.add_qs8(p, a, b, out);
+	else
+		add_run_t(0, p, a, b, out);
+}
+
 /* ------------------------------------------------------------ Entries */
 
 static size_t pack_size(const struct enpu_conv_params *p, int u8, int dw)
@@ -617,6 +679,8 @@ static void run(const struct enpu_conv_params *p, int u8, int dw, const void *pa
 
 const struct enpu_kernels enpu_kernels_avx512vnni = {
 	.isa = "avx512vnni",
+	.add_qu8 = add_qu8,
+	.add_qs8 = add_qs8,
 	.conv_pack_size = pack_size,
 	.conv_pack = pack,
 	.conv_scratch = scratch,

@@ -355,36 +355,50 @@ struct conv_job {
 	const void *in;
 	void *out;
 	int u8;
+	size_t rows;		/* output pixels per chunk; 0: chunks are 64-channel blocks */
 };
 
 /*
- * Each thread takes a slice of output pixels, or of 64-channel blocks when
- * there are too few pixels (FULLY_CONNECTED, 7x7 maps).  Every output byte
- * is computed by exactly one thread with the same arithmetic, so results do
- * not depend on the thread count.
+ * Chunks of output pixels (a multiple of 12, every GEMM tile height's
+ * multiple but 5), about four per thread so a thread the scheduler delays
+ * costs a chunk, not half the operator; or 64-channel blocks when there are
+ * too few pixels (FULLY_CONNECTED, 7x7 maps).  Every output byte is
+ * computed by exactly one chunk with the same arithmetic, so results do not
+ * depend on the thread count or on which thread ran what.
  */
-static void conv_job_fn(void *ctx, int tid, int nt, void *scratch)
+static void conv_chunk_fn(void *ctx, size_t chunk, void *scratch)
 {
 	const struct conv_job *j = ctx;
 	const struct enpu_conv_params *p = &j->s->p;
 	size_t M = (size_t)p->n * p->oh * p->ow, m0 = 0, m1 = M;
-	int N = p->oc, n0 = 0, n1 = N, nblk = (N + 63) / 64;
-	if (nt > 1) {
-		if (M >= (size_t)nt * 8 || nblk < nt) {
-			size_t chunk = (M + (size_t)nt - 1) / (size_t)nt;
-			if (chunk > 64)
-				chunk = (chunk + 3) / 4 * 4;	/* whole 4-row tiles */
-			m0 = (size_t)tid * chunk < M ? (size_t)tid * chunk : M;
-			m1 = M - m0 < chunk ? M : m0 + chunk;
-		} else {
-			int per = (nblk + nt - 1) / nt * 64;
-			n0 = tid * per < N ? tid * per : N;
-			n1 = N - n0 < per ? N : n0 + per;
-		}
+	int N = p->oc, n0 = 0, n1 = N;
+	if (j->rows) {
+		m0 = chunk * j->rows;
+		m1 = M - m0 < j->rows ? M : m0 + j->rows;
+	} else {
+		n0 = (int)chunk * 64;
+		n1 = N - n0 < 64 ? N : n0 + 64;
 	}
-	if (m0 < m1 && n0 < n1)
-		j->k->conv_run(p, j->u8, j->s->kind == 1, j->s->packed, j->in, j->out, m0, m1, n0,
-			       n1, scratch);
+	j->k->conv_run(p, j->u8, j->s->kind == 1, j->s->packed, j->in, j->out, m0, m1, n0, n1,
+		       scratch);
+}
+
+static size_t conv_chunks(const struct enpu_conv_params *p, int nt, size_t *rows)
+{
+	size_t M = (size_t)p->n * p->oh * p->ow;
+	int nblk = (p->oc + 63) / 64;
+	if (nt <= 1) {
+		*rows = M;
+		return 1;
+	}
+	if (M >= (size_t)nt * 8 || nblk < nt) {
+		size_t r = (M + (size_t)nt * 4 - 1) / ((size_t)nt * 4);
+		r = (r + 11) / 12 * 12;
+		*rows = r;
+		return (M + r - 1) / r;
+	}
+	*rows = 0;
+	return (size_t)nblk;
 }
 
 static void eval_conv(struct enpu_interp *it, struct ir_op *op)
@@ -393,8 +407,9 @@ static void eval_conv(struct enpu_interp *it, struct ir_op *op)
 	const struct ir_tensor *x = T(0), *w = T(1), *o = O(0);
 	int u8 = x->type == ENPU_TYPE_UINT8;
 	if (s->packed && it->pool) {
-		struct conv_job j = { it->k, s, P(x), P(o), u8 };
-		enpu_pool_run(it->pool, conv_job_fn, &j);
+		struct conv_job j = { it->k, s, P(x), P(o), u8, 0 };
+		size_t n = conv_chunks(&s->p, enpu_pool_threads(it->pool), &j.rows);
+		enpu_pool_run(it->pool, conv_chunk_fn, &j, n);
 		return;
 	}
 	if (s->kind == 1) {
@@ -556,6 +571,41 @@ static int prepare_binary(struct enpu_interp *it, struct ir_op *op, int idx)
 	return 0;
 }
 
+/* Elements per ADD chunk: large enough that claiming one is noise. */
+#define ADD_CHUNK 8192
+
+struct add_job {
+	const struct enpu_kernels *k;
+	const struct enpu_add_params *p;
+	const void *a, *b;
+	void *out;
+	int u8;
+	size_t chunk;
+};
+
+/* Broadcast index tables hold absolute input positions: slice them, not the inputs. */
+static void add_chunk_fn(void *ctx, size_t chunk, void *scratch)
+{
+	const struct add_job *j = ctx;
+	struct enpu_add_params p = *j->p;
+	size_t off = chunk * j->chunk;
+	(void)scratch;
+	p.count = p.count - off < j->chunk ? p.count - off : j->chunk;
+	const uint8_t *a = j->a, *b = j->b;
+	if (p.idx1)
+		p.idx1 += off;
+	else
+		a += off;
+	if (p.idx2)
+		p.idx2 += off;
+	else
+		b += off;
+	if (j->u8)
+		j->k->add_qu8(&p, a, b, (uint8_t *)j->out + off);
+	else
+		j->k->add_qs8(&p, (const int8_t *)a, (const int8_t *)b, (int8_t *)j->out + off);
+}
+
 static void eval_binary(struct enpu_interp *it, struct ir_op *op)
 {
 	struct bin_state *s = it->opstate[op - it->m->ops];
@@ -563,10 +613,14 @@ static void eval_binary(struct enpu_interp *it, struct ir_op *op)
 	const struct ir_tensor *a = T(0), *b = T(1), *o = O(0);
 	int u8 = a->type == ENPU_TYPE_UINT8;
 	if (op->code != OP_MUL) {
-		if (u8)
-			it->k->add_qu8(p, P(a), P(b), P(o));
-		else
-			it->k->add_qs8(p, P(a), P(b), P(o));
+		struct add_job j = { it->k, p, P(a), P(b), P(o), u8, ADD_CHUNK };
+		size_t n = enpu_pool_threads(it->pool) > 1 ? (p->count + ADD_CHUNK - 1) / ADD_CHUNK : 1;
+		if (n <= 1) {
+			j.chunk = p->count;
+			add_chunk_fn(&j, 0, NULL);
+		} else {
+			enpu_pool_run(it->pool, add_chunk_fn, &j, n);
+		}
 		return;
 	}
 	for (size_t i = 0; i < p->count; i++) {

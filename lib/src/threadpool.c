@@ -1,30 +1,46 @@
 // SPDX-License-Identifier: MIT
 /*
- * Workers spin briefly on a generation counter before sleeping on a
- * condition variable: MobileNet-sized operators last tens of microseconds,
- * about as long as a futex wake-up, so sleeping between every operator of
- * one invoke would eat the speed-up.
+ * Chunks are claimed through one 64-bit word holding (job generation,
+ * next chunk): a worker that read a job's function and context claims a
+ * chunk only if the word still names that job, so a late worker can never
+ * run a stale job's function on a newer job's chunk, and the caller's
+ * context (on its stack) is only used while the caller waits for it.  The
+ * caller first moves the word to an odd "being set up" generation, then
+ * writes the job (release), then opens it at the next even generation; a
+ * worker that reads a newer job's fields is therefore guaranteed to see
+ * its own job's generation gone.
+ *
+ * Workers spin briefly before sleeping on a condition variable:
+ * MobileNet-sized operators last tens of microseconds, about as long as a
+ * futex wake-up, so sleeping between every operator of one invoke would
+ * eat the speed-up.  Waiting threads yield after a while so a worker
+ * sharing their core can finish.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "threadpool.h"
 
-#define SPINS 200000
+#define SPINS 100000		/* ~1-3 ms of pause before sleeping */
+#define YIELD_AFTER 2000	/* join spins before yielding the core */
 
 struct enpu_pool {
 	int n;
 	pthread_t *tids;
 	void **scratch;
-	pthread_mutex_t mu;
+	pthread_mutex_t mu;	/* with cv: sleeping workers and job publication */
 	pthread_cond_t cv;
-	atomic_uint gen;	/* bumped once per job */
-	atomic_int pending;	/* workers still running the current job */
+	_Atomic uint64_t state;	/* generation << 32 | next chunk */
+	_Atomic size_t done;	/* chunks finished in the current job */
+	_Atomic(enpu_pool_fn) fn;
+	_Atomic(void *) ctx;
+	_Atomic size_t nchunks;
+	atomic_int sleepers;
 	atomic_int quit;
-	enpu_pool_fn fn;
-	void *ctx;
 };
 
 struct worker_arg {
@@ -36,7 +52,29 @@ static inline void cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
 	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield");
 #endif
+}
+
+/* Claims and runs chunks of job `gen` until none are left or the job changed. */
+static void work(struct enpu_pool *p, uint32_t gen, void *scratch)
+{
+	enpu_pool_fn fn = atomic_load_explicit(&p->fn, memory_order_acquire);
+	void *ctx = atomic_load_explicit(&p->ctx, memory_order_acquire);
+	size_t n = atomic_load_explicit(&p->nchunks, memory_order_acquire);
+	uint64_t s = atomic_load_explicit(&p->state, memory_order_acquire);
+	for (;;) {
+		if ((uint32_t)(s >> 32) != gen || (s & 0xffffffffu) >= n)
+			return;
+		if (!atomic_compare_exchange_weak_explicit(&p->state, &s, s + 1,
+							   memory_order_acq_rel,
+							   memory_order_acquire))
+			continue;
+		fn(ctx, (size_t)(s & 0xffffffffu), scratch);
+		atomic_fetch_add_explicit(&p->done, 1, memory_order_release);
+		s++;
+	}
 }
 
 static void *worker(void *arg)
@@ -45,26 +83,28 @@ static void *worker(void *arg)
 	struct enpu_pool *p = wa->pool;
 	int tid = wa->tid;
 	free(wa);
-	unsigned seen = 0;
+	uint32_t seen = 0;
 	for (;;) {
-		unsigned g;
+		uint32_t g;
 		int spins = 0;
-		while ((g = atomic_load_explicit(&p->gen, memory_order_acquire)) == seen &&
-		       !atomic_load(&p->quit) && spins < SPINS) {
+		while (((g = (uint32_t)(atomic_load_explicit(&p->state, memory_order_acquire) >> 32)) ==
+			seen || (g & 1)) && !atomic_load(&p->quit) && spins < SPINS) {
 			cpu_relax();
 			spins++;
 		}
-		if (g == seen && !atomic_load(&p->quit)) {
+		if ((g == seen || (g & 1)) && !atomic_load(&p->quit)) {
 			pthread_mutex_lock(&p->mu);
-			while ((g = atomic_load(&p->gen)) == seen && !atomic_load(&p->quit))
+			atomic_fetch_add(&p->sleepers, 1);
+			while (((g = (uint32_t)(atomic_load(&p->state) >> 32)) == seen || (g & 1)) &&
+			       !atomic_load(&p->quit))
 				pthread_cond_wait(&p->cv, &p->mu);
+			atomic_fetch_sub(&p->sleepers, 1);
 			pthread_mutex_unlock(&p->mu);
 		}
 		if (atomic_load(&p->quit))
 			return NULL;
 		seen = g;
-		p->fn(p->ctx, tid, p->n, p->scratch[tid]);
-		atomic_fetch_sub_explicit(&p->pending, 1, memory_order_release);
+		work(p, g, p->scratch[tid]);
 	}
 }
 
@@ -142,21 +182,34 @@ int enpu_pool_threads(const struct enpu_pool *p)
 	return p ? p->n : 1;
 }
 
-void enpu_pool_run(struct enpu_pool *p, enpu_pool_fn fn, void *ctx)
+void enpu_pool_run(struct enpu_pool *p, enpu_pool_fn fn, void *ctx, size_t nchunks)
 {
-	if (p->n == 1) {
-		fn(ctx, 0, 1, p->scratch[0]);
+	if (p->n == 1 || nchunks <= 1) {
+		for (size_t c = 0; c < nchunks; c++)
+			fn(ctx, c, p->scratch[0]);
 		return;
 	}
-	p->fn = fn;
-	p->ctx = ctx;
-	atomic_store(&p->pending, p->n - 1);
-	/* The mutex orders the bump against a worker about to sleep. */
-	pthread_mutex_lock(&p->mu);
-	atomic_fetch_add_explicit(&p->gen, 1, memory_order_release);
-	pthread_cond_broadcast(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-	fn(ctx, 0, p->n, p->scratch[0]);
-	while (atomic_load_explicit(&p->pending, memory_order_acquire) > 0)
-		cpu_relax();
+	uint32_t gen = (uint32_t)(atomic_load_explicit(&p->state, memory_order_relaxed) >> 32) + 1;
+	atomic_store(&p->state, (uint64_t)gen << 32);	/* odd: being set up */
+	atomic_store_explicit(&p->fn, fn, memory_order_release);
+	atomic_store_explicit(&p->ctx, ctx, memory_order_release);
+	atomic_store_explicit(&p->nchunks, nchunks, memory_order_release);
+	atomic_store_explicit(&p->done, 0, memory_order_relaxed);
+	gen++;
+	/* seq_cst against the sleepers count: either the worker sees the job or we see it asleep. */
+	atomic_store(&p->state, (uint64_t)gen << 32);
+	if (atomic_load(&p->sleepers)) {
+		/* The mutex orders the publication against a worker about to sleep. */
+		pthread_mutex_lock(&p->mu);
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+	work(p, gen, p->scratch[0]);
+	for (unsigned spins = 0;
+	     atomic_load_explicit(&p->done, memory_order_acquire) < nchunks; spins++) {
+		if (spins < YIELD_AFTER)
+			cpu_relax();
+		else
+			sched_yield();
+	}
 }
