@@ -634,6 +634,90 @@ static void add_qs8(const struct enpu_add_params *p, const int8_t *a, const int8
 		add_run_t(0, p, a, b, out);
 }
 
+/* ------------------------------------------------------------- Pooling */
+
+/* q_clamp's order (lo wins when the bounds cross), as the scalar kernels clamp. */
+ALWAYS_INLINE __m512i clamp_like_scalar(__m512i v, __m512i lo, __m512i hi)
+{
+	return _mm512_mask_blend_epi32(_mm512_cmplt_epi32_mask(v, lo), _mm512_min_epi32(v, hi), lo);
+}
+
+/*
+ * (n ± cnt/2) / cnt truncated, as the scalar average: in double the
+ * quotient of two int32 values truncates exactly (a non-integer quotient is
+ * at least 1/|n| >= 2^-31 from the next integer, far above double's
+ * rounding), so no integer divide is needed.
+ */
+ALWAYS_INLINE __m512i avg_round(__m512i acc, int cnt)
+{
+	__m512i half = _mm512_set1_epi32(cnt / 2);
+	__mmask16 neg = _mm512_cmplt_epi32_mask(acc, _mm512_setzero_si512());
+	__m512i n = _mm512_mask_sub_epi32(_mm512_add_epi32(acc, half), neg, acc, half);
+	__m512d d = _mm512_set1_pd((double)cnt);
+	__m256i q0 = _mm512_cvttpd_epi32(_mm512_div_pd(_mm512_cvtepi32_pd(_mm512_castsi512_si256(n)), d));
+	__m256i q1 = _mm512_cvttpd_epi32(_mm512_div_pd(
+		_mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(n, 1)), d));
+	return _mm512_inserti64x4(_mm512_castsi256_si512(q0), q1, 1);
+}
+
+ALWAYS_INLINE void pool_run_t(int u8, int is_max, const struct enpu_pool_params *p,
+			      const uint8_t *in, uint8_t *out)
+{
+	__m512i lo = _mm512_set1_epi32(p->act_min), hi = _mm512_set1_epi32(p->act_max);
+	int c = p->c;
+	for (int b = 0; b < p->n; b++)
+	for (int oy = 0; oy < p->oh; oy++)
+	for (int ox = 0; ox < p->ow; ox++) {
+		int y0 = oy * p->sh - p->pad_t, x0 = ox * p->sw - p->pad_l;
+		int ya = y0 < 0 ? 0 : y0, yb = y0 + p->fh > p->ih ? p->ih : y0 + p->fh;
+		int xa = x0 < 0 ? 0 : x0, xb = x0 + p->fw > p->iw ? p->iw : x0 + p->fw;
+		int cnt = yb > ya && xb > xa ? (yb - ya) * (xb - xa) : 0;
+		uint8_t *o = out + (((size_t)b * p->oh + oy) * p->ow + ox) * c;
+		for (int ch = 0; ch < c; ch += 16) {
+			int left = c - ch;
+			__mmask16 mk = left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1);
+			__m512i acc = is_max ? _mm512_set1_epi32(INT32_MIN) : _mm512_setzero_si512();
+			for (int iy = ya; iy < yb; iy++) {
+				const uint8_t *row = in + (((size_t)b * p->ih + iy) * p->iw) * c + ch;
+				for (int ix = xa; ix < xb; ix++) {
+					__m128i r = _mm_maskz_loadu_epi8(mk, row + (size_t)ix * c);
+					__m512i v = u8 ? _mm512_cvtepu8_epi32(r) : _mm512_cvtepi8_epi32(r);
+					acc = is_max ? _mm512_max_epi32(acc, v) : _mm512_add_epi32(acc, v);
+				}
+			}
+			if (!cnt)
+				acc = _mm512_setzero_si512();
+			else if (!is_max)
+				acc = avg_round(acc, cnt);
+			_mm512_mask_cvtepi32_storeu_epi8(o + ch, mk, clamp_like_scalar(acc, lo, hi));
+		}
+	}
+}
+
+static void enpu_qu8_avgpool__avx512(const struct enpu_pool_params *p, const uint8_t *in,
+				     uint8_t *out)
+{
+	pool_run_t(1, 0, p, in, out);
+}
+
+static void enpu_qs8_avgpool__avx512(const struct enpu_pool_params *p, const int8_t *in,
+				     int8_t *out)
+{
+	pool_run_t(0, 0, p, (const uint8_t *)in, (uint8_t *)out);
+}
+
+static void enpu_qu8_maxpool__avx512(const struct enpu_pool_params *p, const uint8_t *in,
+				     uint8_t *out)
+{
+	pool_run_t(1, 1, p, in, out);
+}
+
+static void enpu_qs8_maxpool__avx512(const struct enpu_pool_params *p, const int8_t *in,
+				     int8_t *out)
+{
+	pool_run_t(0, 1, p, (const uint8_t *)in, (uint8_t *)out);
+}
+
 /* ------------------------------------------------------------ Entries */
 
 static size_t pack_size(const struct enpu_conv_params *p, int u8, int dw)
@@ -681,6 +765,10 @@ const struct enpu_kernels enpu_kernels_avx512vnni = {
 	.isa = "avx512vnni",
 	.add_qu8 = add_qu8,
 	.add_qs8 = add_qs8,
+	.avgpool_qu8 = enpu_qu8_avgpool__avx512,
+	.avgpool_qs8 = enpu_qs8_avgpool__avx512,
+	.maxpool_qu8 = enpu_qu8_maxpool__avx512,
+	.maxpool_qs8 = enpu_qs8_maxpool__avx512,
 	.conv_pack_size = pack_size,
 	.conv_pack = pack,
 	.conv_scratch = scratch,
