@@ -205,8 +205,7 @@ ALWAYS_INLINE void requant_store(__m512i acc, const float *scale, __m512 lo, __m
  * costs a store after every vpdpbusd.  Rows and vectors beyond mr/nv are
  * dead code and vanish.
  */
-#define ACC_DECL(r) acc##r##_0 = _mm512_setzero_si512(), acc##r##_1 = acc##r##_0, \
-	acc##r##_2 = acc##r##_0, acc##r##_3 = acc##r##_0
+#define ACC_DECL(r) acc##r##_0 = c0, acc##r##_1 = c1, acc##r##_2 = c2, acc##r##_3 = c3
 #define ROW_STEP(r) do {							\
 	if ((r) < mr) {								\
 		int32_t x;							\
@@ -221,8 +220,7 @@ ALWAYS_INLINE void requant_store(__m512i acc, const float *scale, __m512 lo, __m
 			DPBUSD(acc##r##_3, av, w3);	\
 	}									\
 } while (0)
-#define VEC_STORE(r, v) requant_store(_mm512_add_epi32(acc##r##_##v,			\
-		_mm512_add_epi32(rt, _mm512_loadu_si512(cn + (v) * NB))),		\
+#define VEC_STORE(r, v) requant_store(_mm512_add_epi32(acc##r##_##v, rt),		\
 		scale + (v) * NB, lo, hi, zp, lane_mask(ncount - (v) * NB), out[r] + (v) * NB)
 #define ROW_STORE(r) do {							\
 	if ((r) < mr) {								\
@@ -250,11 +248,70 @@ static __mmask16 lane_mask(int left)
 	return left >= NB ? 0xffff : (__mmask16)((1u << (left > 0 ? left : 0)) - 1);
 }
 
+/*
+ * The epilogue for activation bounds inside the 8-bit range (every real
+ * model): only the upper clamp in float (it also keeps cvtps2dq away from
+ * its out-of-range value), then zero point, saturating packs and the lower
+ * clamp on 64 bytes at once.  round(max(f, lo)) == max(round(f), lo) for an
+ * integer lo, so this is the scalar rule's value; the packs interleave
+ * 128-bit lanes, which one dword permute undoes.
+ */
+struct pack_epi {
+	__m512 hi;
+	__m512i zp16, bmin, bmax, perm;
+};
+
+ALWAYS_INLINE __m512i quant_hi(__m512i acc, const float *scale, __mmask16 mk, __m512 hi)
+{
+	__m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), _mm512_maskz_loadu_ps(mk, scale));
+	return _mm512_cvtps_epi32(_mm512_min_ps(f, hi));
+}
+
+ALWAYS_INLINE void pack_store(int u8, __m512i q0, __m512i q1, __m512i q2, __m512i q3,
+			      const struct pack_epi *e, __mmask64 mk, uint8_t *dst)
+{
+	__m512i w01 = _mm512_adds_epi16(_mm512_packs_epi32(q0, q1), e->zp16);
+	__m512i w23 = _mm512_adds_epi16(_mm512_packs_epi32(q2, q3), e->zp16);
+	__m512i b;
+	if (u8) {
+		b = _mm512_packus_epi16(w01, w23);
+		b = _mm512_min_epu8(_mm512_max_epu8(b, e->bmin), e->bmax);
+	} else {
+		b = _mm512_packs_epi16(w01, w23);
+		b = _mm512_min_epi8(_mm512_max_epi8(b, e->bmin), e->bmax);
+	}
+	_mm512_mask_storeu_epi8(dst, mk, _mm512_permutexvar_epi32(e->perm, b));
+}
+
+#define VEC_Q(r, v) quant_hi(_mm512_add_epi32(acc##r##_##v, rt), scale + (v) * NB,	\
+			     lane_mask(ncount - (v) * NB), e.hi)
+#define ROW_PACK(r) do {							\
+	if ((r) < mr) {								\
+		__m512i rt = _mm512_set1_epi32(rowterm[r]);			\
+		__m512i q0 = VEC_Q(r, 0), q1 = q0, q2 = q0, q3 = q0;		\
+		if (nv > 1)							\
+			q1 = VEC_Q(r, 1);					\
+		if (nv > 2)							\
+			q2 = VEC_Q(r, 2);					\
+		if (nv > 3)							\
+			q3 = VEC_Q(r, 3);					\
+		pack_store(u8, q0, q1, q2, q3, &e, bytes, out[r]);		\
+	}									\
+} while (0)
+
 ALWAYS_INLINE void gemm_tile(int mr, int nv, int kp, const uint8_t *const *a,
 			     const int8_t *w, const int32_t *cn, const int32_t *rowterm,
 			     const float *scale, const struct enpu_rq *rq,
-			     uint8_t *const *out, int ncount)
+			     uint8_t *const *out, int ncount, int u8, int sane)
 {
+	/* The per-channel constant starts the sums: one add fewer per vector later. */
+	__m512i c0 = _mm512_loadu_si512(cn), c1 = c0, c2 = c0, c3 = c0;
+	if (nv > 1)
+		c1 = _mm512_loadu_si512(cn + NB);
+	if (nv > 2)
+		c2 = _mm512_loadu_si512(cn + 2 * NB);
+	if (nv > 3)
+		c3 = _mm512_loadu_si512(cn + 3 * NB);
 	__m512i ACC_DECL(0);
 	__m512i ACC_DECL(1);
 	__m512i ACC_DECL(2);
@@ -296,21 +353,44 @@ ALWAYS_INLINE void gemm_tile(int mr, int nv, int kp, const uint8_t *const *a,
 	 * from L1 at each use: kept in registers through the stores they would
 	 * push accumulators out (gcc then spills them inside the k loop).
 	 */
-	__m512 lo = _mm512_set1_ps((float)(rq->act_min - rq->out_zp));
-	__m512 hi = _mm512_set1_ps((float)(rq->act_max - rq->out_zp));
-	__m512i zp = _mm512_set1_epi32(rq->out_zp);
-	ROW_STORE(0);
-	ROW_STORE(1);
-	ROW_STORE(2);
-	ROW_STORE(3);
-	ROW_STORE(4);
-	ROW_STORE(5);
-	ROW_STORE(6);
-	ROW_STORE(7);
-	ROW_STORE(8);
-	ROW_STORE(9);
-	ROW_STORE(10);
-	ROW_STORE(11);
+	if (sane) {
+		struct pack_epi e;
+		e.hi = _mm512_set1_ps((float)(rq->act_max - rq->out_zp));
+		e.zp16 = _mm512_set1_epi16((int16_t)rq->out_zp);
+		e.bmin = _mm512_set1_epi8((char)rq->act_min);
+		e.bmax = _mm512_set1_epi8((char)rq->act_max);
+		/* Packed dword 4L+v holds vector v's lane-L group; it belongs at 4v+L. */
+		e.perm = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
+		__mmask64 bytes = ncount >= 64 ? ~0ull : (1ull << ncount) - 1;
+		ROW_PACK(0);
+		ROW_PACK(1);
+		ROW_PACK(2);
+		ROW_PACK(3);
+		ROW_PACK(4);
+		ROW_PACK(5);
+		ROW_PACK(6);
+		ROW_PACK(7);
+		ROW_PACK(8);
+		ROW_PACK(9);
+		ROW_PACK(10);
+		ROW_PACK(11);
+	} else {
+		__m512 lo = _mm512_set1_ps((float)(rq->act_min - rq->out_zp));
+		__m512 hi = _mm512_set1_ps((float)(rq->act_max - rq->out_zp));
+		__m512i zp = _mm512_set1_epi32(rq->out_zp);
+		ROW_STORE(0);
+		ROW_STORE(1);
+		ROW_STORE(2);
+		ROW_STORE(3);
+		ROW_STORE(4);
+		ROW_STORE(5);
+		ROW_STORE(6);
+		ROW_STORE(7);
+		ROW_STORE(8);
+		ROW_STORE(9);
+		ROW_STORE(10);
+		ROW_STORE(11);
+	}
 }
 
 /*
@@ -324,7 +404,7 @@ ALWAYS_INLINE void gemm_tile(int mr, int nv, int kp, const uint8_t *const *a,
 #define MR_NV3 5
 #define MR_NV4 4
 
-#define T(MRV, NVV) case MRV: gemm_tile(MRV, NVV, kp, a, w, cn, rt, sc, rq, o, cnt); break
+#define T(MRV, NVV) case MRV: gemm_tile(MRV, NVV, kp, a, w, cn, rt, sc, rq, o, cnt, u8, sane); break
 #define TILES_TO_4(NVV) T(1, NVV); T(2, NVV); T(3, NVV); T(4, NVV)
 #define TILES_TO_6(NVV) TILES_TO_4(NVV); T(5, NVV); T(6, NVV)
 #define TILES_TO_12(NVV) TILES_TO_6(NVV); T(7, NVV); T(8, NVV); T(9, NVV); T(10, NVV); \
@@ -337,7 +417,7 @@ static int tile_rows(int nv)
 
 static void gemm_dispatch(int nv, int mr, int kp, const uint8_t *const *a, const int8_t *w,
 			  const int32_t *cn, const int32_t *rt, const float *sc,
-			  const struct enpu_rq *rq, uint8_t *const *o, int cnt)
+			  const struct enpu_rq *rq, uint8_t *const *o, int cnt, int u8, int sane)
 {
 	switch (nv) {
 	case 1:
@@ -369,6 +449,9 @@ static void gemm_run(const struct enpu_conv_params *p, int u8, const void *packe
 	uint8_t *rows = scratch;
 	int direct = h->direct && p->sh == 1 && p->sw == 1;
 	int direct_strided = h->direct && !direct;
+	int32_t qmin = u8 ? 0 : -128, qmax = u8 ? 255 : 127;
+	int sane = rq->act_min >= qmin && rq->act_max <= qmax && rq->act_min <= rq->act_max &&
+		   rq->out_zp >= -32768 && rq->out_zp <= 32767;
 	/* The tile height is set by the widest panel this range touches. */
 	int nv_max = (h->np - n0 / PANEL * PANEL) / NB;
 	int mr_max = tile_rows(nv_max > 4 ? 4 : nv_max);
@@ -412,7 +495,7 @@ static void gemm_run(const struct enpu_conv_params *p, int u8, const void *packe
 			 * Only the last panel can be narrower, and narrower panels
 			 * allow taller tiles, so mr always fits this panel's tile.
 			 */
-			gemm_dispatch(nv, mr, kp, a, w, cn, rt, sc, rq, o, cnt);
+			gemm_dispatch(nv, mr, kp, a, w, cn, rt, sc, rq, o, cnt, u8, sane);
 		}
 	}
 }
