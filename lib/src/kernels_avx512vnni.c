@@ -136,11 +136,9 @@ static uint32_t byte_sum(const uint8_t *a, int n)
  * zero point; int8 is flipped to the unsigned domain; depth padding is 0
  * (its weights are 0 too).
  */
-static void gather_row(const struct enpu_conv_params *p, int u8, const uint8_t *in, size_t m,
-		       uint8_t *dst, int kp)
+static void gather_row(const struct enpu_conv_params *p, int u8, const uint8_t *in, int b,
+		       int oy, int ox, uint8_t *dst, int kp)
 {
-	size_t hw = (size_t)p->oh * p->ow;
-	int b = (int)(m / hw), oy = (int)(m % hw / p->ow), ox = (int)(m % p->ow);
 	uint8_t zp = (uint8_t)p->in_zp;
 	uint8_t *d = dst;
 	/* With dilation 1 a window row is fw*ic contiguous input bytes. */
@@ -456,6 +454,8 @@ static void gemm_run(const struct enpu_conv_params *p, int u8, const void *packe
 	int nv_max = (h->np - n0 / PANEL * PANEL) / NB;
 	int mr_max = tile_rows(nv_max > 4 ? 4 : nv_max);
 	size_t hw = (size_t)p->oh * p->ow;
+	/* Output pixel coordinates of row m, advanced by increments (no divides per row). */
+	int cb = (int)(m0 / hw), coy = (int)(m0 % hw / p->ow), cox = (int)(m0 % p->ow);
 
 	for (size_t m = m0; m < m1; m += (size_t)mr_max) {
 		int mr = m1 - m < (size_t)mr_max ? (int)(m1 - m) : mr_max;
@@ -467,11 +467,18 @@ static void gemm_run(const struct enpu_conv_params *p, int u8, const void *packe
 			if (direct) {
 				a[r] = in + mm * p->ic;
 			} else if (direct_strided) {
-				size_t b = mm / hw, oy = mm % hw / p->ow, ox = mm % p->ow;
-				a[r] = in + ((b * p->ih + oy * p->sh) * p->iw + ox * p->sw) * p->ic;
+				a[r] = in + (((size_t)cb * p->ih + (size_t)coy * p->sh) * p->iw +
+					     (size_t)cox * p->sw) * p->ic;
 			} else {
-				gather_row(p, u8, in, mm, rows + (size_t)r * kp, kp);
+				gather_row(p, u8, in, cb, coy, cox, rows + (size_t)r * kp, kp);
 				a[r] = rows + (size_t)r * kp;
+			}
+			if (++cox == p->ow) {
+				cox = 0;
+				if (++coy == p->oh) {
+					coy = 0;
+					cb++;
+				}
 			}
 			orow[r] = out + mm * n;
 			rt[r] = h->row_mult ? (int32_t)(u32(h->row_mult) * byte_sum(a[r], h->k)) : 0;
@@ -607,8 +614,16 @@ ALWAYS_INLINE void dw_run_t(int u8, const struct enpu_conv_params *p, const void
 		off[t] = ((ptrdiff_t)(t / p->fw) * p->dh * p->iw + (ptrdiff_t)(t % p->fw) * p->dw) * c;
 	/* An odd window's last pair reads the zero-point row against weight 0. */
 	tp[taps] = zrow;
+	/* Pixel coordinates advance by increments: three divides per pixel cost as much as its math. */
+	int b = (int)(m0 / hw), oy = (int)(m0 % hw / p->ow), ox = (int)(m0 % p->ow) - 1;
 	for (size_t m = m0; m < m1; m++) {
-		int b = (int)(m / hw), oy = (int)(m % hw / p->ow), ox = (int)(m % p->ow);
+		if (++ox == p->ow) {
+			ox = 0;
+			if (++oy == p->oh) {
+				oy = 0;
+				b++;
+			}
+		}
 		int iy0 = oy * p->sh - p->pad_t, ix0 = ox * p->sw - p->pad_l;
 		if (iy0 >= 0 && iy0 + span_y < p->ih && ix0 >= 0 && ix0 + span_x < p->iw) {
 			const uint8_t *base = in + (((size_t)b * p->ih + iy0) * p->iw + ix0) * c;
