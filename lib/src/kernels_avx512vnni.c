@@ -17,9 +17,15 @@
  * point, which contributes exactly 0 to the true sum, so the identities
  * hold unchanged through padding.
  *
- * Depthwise: 16 channels per zmm in int32 (weights prewidened, the input
- * zero point folded into the bias), taps reached through pointers so
- * padding is a pointer to a row of zero points (XNNPACK's indirection).
+ * Tiles (enpu_q8_gemm_tiles__avx512vnni): 12x16c4, 6x32c4, 5x48c4 and
+ * 4x64c4 (rows x channels, 4 depths per vpdpbusd), the height picked by the
+ * panel width so narrow layers still have ~16 independent chains.
+ *
+ * Depthwise: 32 channels per step as int16, taps paired through vpdpwssd
+ * (see its section), taps reached through pointers so padding is a pointer
+ * to a row of zero points (XNNPACK's indirection).
+ *
+ * ADD and pooling: 16 lanes of int32, in the scalar kernels' exact order.
  */
 #if defined(__clang__) && !defined(__AVX512VNNI__)
 /* The fuzz build compiles every source in one clang command without our per-file flags. */
@@ -413,7 +419,8 @@ static int tile_rows(int nv)
 	return nv == 1 ? MR_NV1 : nv == 2 ? MR_NV2 : nv == 3 ? MR_NV3 : MR_NV4;
 }
 
-static void gemm_dispatch(int nv, int mr, int kp, const uint8_t *const *a, const int8_t *w,
+static void enpu_q8_gemm_tiles__avx512vnni(int nv, int mr, int kp, const uint8_t *const *a,
+					   const int8_t *w,
 			  const int32_t *cn, const int32_t *rt, const float *sc,
 			  const struct enpu_rq *rq, uint8_t *const *o, int cnt, int u8, int sane)
 {
@@ -433,7 +440,8 @@ static void gemm_dispatch(int nv, int mr, int kp, const uint8_t *const *a, const
 	}
 }
 
-static void gemm_run(const struct enpu_conv_params *p, int u8, const void *packed,
+static void enpu_q8_gemm_minmax_fp32_c4__avx512vnni(const struct enpu_conv_params *p, int u8,
+						    const void *packed,
 		     const void *inv, void *outv, size_t m0, size_t m1, int n0, int n1,
 		     void *scratch)
 {
@@ -502,7 +510,7 @@ static void gemm_run(const struct enpu_conv_params *p, int u8, const void *packe
 			 * Only the last panel can be narrower, and narrower panels
 			 * allow taller tiles, so mr always fits this panel's tile.
 			 */
-			gemm_dispatch(nv, mr, kp, a, w, cn, rt, sc, rq, o, cnt, u8, sane);
+			enpu_q8_gemm_tiles__avx512vnni(nv, mr, kp, a, w, cn, rt, sc, rq, o, cnt, u8, sane);
 		}
 	}
 }
@@ -592,7 +600,9 @@ ALWAYS_INLINE __m512i dw_requant(__m512i acc, __m512 scale, __m512 lo, __m512 hi
 	return _mm512_add_epi32(_mm512_cvtps_epi32(f), zp);
 }
 
-ALWAYS_INLINE void dw_run_t(int u8, const struct enpu_conv_params *p, const void *packed,
+ALWAYS_INLINE void enpu_q8_dwconv_minmax_fp32_up32__avx512vnni(int u8,
+							       const struct enpu_conv_params *p,
+							       const void *packed,
 			    const uint8_t *in, uint8_t *out, size_t m0, size_t m1, int n0, int n1,
 			    const uint8_t *zrow)
 {
@@ -714,7 +724,8 @@ ALWAYS_INLINE void add_run_t(int u8, const struct enpu_add_params *p, const void
 	}
 }
 
-static void add_qu8(const struct enpu_add_params *p, const uint8_t *a, const uint8_t *b,
+static void enpu_qu8_vadd_minmax__avx512(const struct enpu_add_params *p, const uint8_t *a,
+					 const uint8_t *b,
 		    uint8_t *out)
 {
 	if (!p->xnn || p->idx1 || p->idx2 || p->xshift > 31)
@@ -723,7 +734,8 @@ static void add_qu8(const struct enpu_add_params *p, const uint8_t *a, const uin
 		add_run_t(1, p, a, b, out);
 }
 
-static void add_qs8(const struct enpu_add_params *p, const int8_t *a, const int8_t *b,
+static void enpu_qs8_vadd_minmax__avx512(const struct enpu_add_params *p, const int8_t *a,
+					 const int8_t *b,
 		    int8_t *out)
 {
 	if (!p->xnn || p->idx1 || p->idx2 || p->xshift > 31)
@@ -851,18 +863,18 @@ static void run(const struct enpu_conv_params *p, int u8, int dw, const void *pa
 		/* The padding row: every channel at the input zero point. */
 		memset(scr, (uint8_t)p->in_zp, (size_t)p->oc);
 		if (u8)
-			dw_run_t(1, p, packed, in, out, m0, m1, n0, n1, scr);
+			enpu_q8_dwconv_minmax_fp32_up32__avx512vnni(1, p, packed, in, out, m0, m1, n0, n1, scr);
 		else
-			dw_run_t(0, p, packed, in, out, m0, m1, n0, n1, scr);
+			enpu_q8_dwconv_minmax_fp32_up32__avx512vnni(0, p, packed, in, out, m0, m1, n0, n1, scr);
 	} else {
-		gemm_run(p, u8, packed, in, out, m0, m1, n0, n1, scr);
+		enpu_q8_gemm_minmax_fp32_c4__avx512vnni(p, u8, packed, in, out, m0, m1, n0, n1, scr);
 	}
 }
 
 const struct enpu_kernels enpu_kernels_avx512vnni = {
 	.isa = "avx512vnni",
-	.add_qu8 = add_qu8,
-	.add_qs8 = add_qs8,
+	.add_qu8 = enpu_qu8_vadd_minmax__avx512,
+	.add_qs8 = enpu_qs8_vadd_minmax__avx512,
 	.avgpool_qu8 = enpu_qu8_avgpool__avx512,
 	.avgpool_qs8 = enpu_qs8_avgpool__avx512,
 	.maxpool_qu8 = enpu_qu8_maxpool__avx512,
