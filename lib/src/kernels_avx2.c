@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "kernels.h"
+#include "quant.h"
 
 #define MR 6		/* output pixels per tile */
 #define NB 8		/* channels per ymm */
@@ -351,8 +352,472 @@ static void run(const struct enpu_conv_params *p, int u8, int dw, const void *pa
 	}
 }
 
+/* ------------------------------------------------------------ ADD/SUB */
+
+/*
+ * The XNNPACK rule only.  The scalar kernel computes the accumulator in
+ * int64; here it is int32 lanes, and the entry check below proves, from the
+ * parameters and the 8-bit input range, that every possible accumulator
+ * fits int32.  Then the wrapping vpmulld/vpaddd sum equals the true sum
+ * (any intermediate wrap cancels modulo 2^32) and vpsrad equals the int64
+ * shift.  Anything else -- the fixed-point rule, broadcast index tables,
+ * parameters outside that proof -- runs the scalar kernel.
+ */
+static int add_vec_ok(const struct enpu_add_params *p, int u8)
+{
+	if (!p->xnn || p->idx1 || p->idx2 || p->xshift < 0 || p->xshift > 31)
+		return 0;
+	int64_t lo = u8 ? 0 : -128, hi = u8 ? 255 : 127;
+	int64_t a0 = lo * p->xa_mult, a1 = hi * p->xa_mult;
+	int64_t b0 = lo * p->xb_mult, b1 = hi * p->xb_mult;
+	int64_t mn = p->xbias + (a0 < a1 ? a0 : a1) + (b0 < b1 ? b0 : b1);
+	int64_t mx = p->xbias + (a0 > a1 ? a0 : a1) + (b0 > b1 ? b0 : b1);
+	if (mn < INT32_MIN || mx > INT32_MAX)
+		return 0;
+	/* The scalar adds the zero point in int32 too; keep clear of its overflow. */
+	return (mn >> p->xshift) + p->out_zp >= INT32_MIN &&
+	       (mx >> p->xshift) + p->out_zp <= INT32_MAX;
+}
+
+struct add_k {
+	__m256i am, bm, bias, zp, lo, hi;
+	__m128i sh;
+};
+
+ALWAYS_INLINE __m256i ld8x32(int u8, const uint8_t *p)
+{
+	__m128i b = _mm_loadl_epi64((const __m128i *)p);
+	return u8 ? _mm256_cvtepu8_epi32(b) : _mm256_cvtepi8_epi32(b);
+}
+
+/* 8 results as int32, clamped but not yet truncated. */
+ALWAYS_INLINE __m256i add8(int u8, const struct add_k *k, const uint8_t *a, const uint8_t *b)
+{
+	__m256i acc = _mm256_add_epi32(_mm256_add_epi32(k->bias,
+				_mm256_mullo_epi32(ld8x32(u8, a), k->am)),
+				_mm256_mullo_epi32(ld8x32(u8, b), k->bm));
+	__m256i v = _mm256_add_epi32(_mm256_sra_epi32(acc, k->sh), k->zp);
+	/*
+	 * q_clamp tests the lower bound first, so with lo > hi a value below
+	 * lo still gets lo; min/max alone would give hi there.
+	 */
+	return _mm256_blendv_epi8(_mm256_min_epi32(v, k->hi), k->lo, _mm256_cmpgt_epi32(k->lo, v));
+}
+
+/*
+ * The low byte of each of 32 int32 lanes, in order: the scalar's (T) cast
+ * truncates, and bounds outside the 8-bit range make that visible, so
+ * saturating packs alone would not do.
+ */
+ALWAYS_INLINE __m256i trunc32(__m256i v0, __m256i v1, __m256i v2, __m256i v3)
+{
+	const __m256i m = _mm256_set1_epi32(0xff);
+	__m256i w01 = _mm256_packus_epi32(_mm256_and_si256(v0, m), _mm256_and_si256(v1, m));
+	__m256i w23 = _mm256_packus_epi32(_mm256_and_si256(v2, m), _mm256_and_si256(v3, m));
+	/* The packs interleave 128-bit lanes; dword j of the result came from source dword perm[j]. */
+	return _mm256_permutevar8x32_epi32(_mm256_packus_epi16(w01, w23),
+					   _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+ALWAYS_INLINE void add32(int u8, const struct add_k *k, const uint8_t *a, const uint8_t *b,
+			 uint8_t *out)
+{
+	__m256i r = trunc32(add8(u8, k, a, b), add8(u8, k, a + 8, b + 8),
+			    add8(u8, k, a + 16, b + 16), add8(u8, k, a + 24, b + 24));
+	_mm256_storeu_si256((__m256i *)out, r);
+}
+
+ALWAYS_INLINE void vadd_t(int u8, const struct enpu_add_params *p, const uint8_t *a,
+			  const uint8_t *b, uint8_t *out)
+{
+	struct add_k k = {
+		.am = _mm256_set1_epi32(p->xa_mult),
+		.bm = _mm256_set1_epi32(p->xb_mult),
+		.bias = _mm256_set1_epi32(p->xbias),
+		.zp = _mm256_set1_epi32(p->out_zp),
+		.lo = _mm256_set1_epi32(p->act_min),
+		.hi = _mm256_set1_epi32(p->act_max),
+		.sh = _mm_cvtsi32_si128(p->xshift),
+	};
+	size_t n = p->count, i = 0;
+	for (; i + 32 <= n; i += 32)
+		add32(u8, &k, a + i, b + i, out + i);
+	if (i < n) {
+		/* The tail goes through the same vector code from zero-padded copies. */
+		uint8_t ta[32] = { 0 }, tb[32] = { 0 }, to[32];
+		memcpy(ta, a + i, n - i);
+		memcpy(tb, b + i, n - i);
+		add32(u8, &k, ta, tb, to);
+		memcpy(out + i, to, n - i);
+	}
+}
+
+static void enpu_qu8_vadd_minmax__avx2(const struct enpu_add_params *p, const uint8_t *a,
+				       const uint8_t *b, uint8_t *out)
+{
+	if (add_vec_ok(p, 1))
+		vadd_t(1, p, a, b, out);
+	else
+		enpu_kernels_scalar.add_qu8(p, a, b, out);
+}
+
+static void enpu_qs8_vadd_minmax__avx2(const struct enpu_add_params *p, const int8_t *a,
+				       const int8_t *b, int8_t *out)
+{
+	if (add_vec_ok(p, 0))
+		vadd_t(0, p, (const uint8_t *)a, (const uint8_t *)b, (uint8_t *)out);
+	else
+		enpu_kernels_scalar.add_qs8(p, a, b, out);
+}
+
+/* ------------------------------------------------------------ Pooling */
+
+/*
+ * Pooled values (a max, or a rounded mean) always lie in the 8-bit type's
+ * range, so q_clamp plus the truncating cast is a fixed map from that range
+ * to bytes, which this reproduces in the byte domain.  With lo <= hi
+ * overlapping the range it is a clamp to the bounds cut to the range.
+ * Otherwise (lo > hi, or bounds wholly outside the range) q_clamp reduces
+ * to "v < lo ? lo : hi", truncated: a step, done with a compare and blend.
+ */
+struct fin8 {
+	int step;
+	__m256i lo, hi;		/* clamp */
+	__m256i thr, l, h;	/* step */
+};
+
+static void fin8_init(struct fin8 *f, int u8, int32_t lo, int32_t hi)
+{
+	int32_t tmin = u8 ? 0 : -128, tmax = u8 ? 255 : 127;
+	f->step = !(lo <= hi && lo <= tmax && hi >= tmin);
+	if (!f->step) {
+		f->lo = _mm256_set1_epi8((char)(lo > tmin ? lo : tmin));
+		f->hi = _mm256_set1_epi8((char)(hi < tmax ? hi : tmax));
+		return;
+	}
+	uint8_t lb = (uint8_t)lo, hb = (uint8_t)hi;
+	/* A threshold at or past an end of the range makes the step constant. */
+	if (lo <= tmin)
+		lb = hb;
+	if (lo > tmax)
+		hb = lb;
+	int32_t t = lo <= tmin ? tmin + 1 : lo > tmax ? tmax : lo;
+	f->l = _mm256_set1_epi8((char)lb);
+	f->h = _mm256_set1_epi8((char)hb);
+	/* There is no unsigned byte compare: v < t is max(v, t - 1) == t - 1. */
+	f->thr = _mm256_set1_epi8((char)(u8 ? t - 1 : t));
+}
+
+ALWAYS_INLINE __m256i fin8(int u8, const struct fin8 *f, __m256i v)
+{
+	if (!f->step)
+		return u8 ? _mm256_min_epu8(_mm256_max_epu8(v, f->lo), f->hi) :
+			    _mm256_min_epi8(_mm256_max_epi8(v, f->lo), f->hi);
+	__m256i below = u8 ? _mm256_cmpeq_epi8(_mm256_max_epu8(v, f->thr), f->thr) :
+			     _mm256_cmpgt_epi8(f->thr, v);
+	return _mm256_blendv_epi8(f->h, f->l, below);
+}
+
+/*
+ * A block is 32 channels: bytes 0-15 at offset o0, 16-31 at o1, n bytes
+ * of each valid.  c >= 32 (WIDE): o1 = o0 + 16 and the last block is moved
+ * back to end at c, overlapping the one before; 16 <= c < 32 (SPLIT): the
+ * halves start at 0 and c - 16, also overlapping.  Channels are
+ * independent, so overlapping lanes compute and store the same bytes
+ * twice, and nothing is read or written outside the pixel.  c < 16
+ * (SMALL): one half, loaded 16 bytes wide while that stays inside the
+ * input tensor (the lanes past c belong to other pixels and are never
+ * stored), else through a copy; only c bytes are stored, since the output
+ * pixels around may belong to another caller's range.
+ */
+enum { BLK_WIDE, BLK_SPLIT, BLK_SMALL };
+
+ALWAYS_INLINE __m128i ld16(int mode, const uint8_t *p, int n, const uint8_t *end)
+{
+	if (mode != BLK_SMALL || (size_t)(end - p) >= 16)
+		return _mm_loadu_si128((const __m128i *)p);
+	uint8_t t[16] = { 0 };
+	memcpy(t, p, (size_t)n);
+	return _mm_loadu_si128((const __m128i *)t);
+}
+
+ALWAYS_INLINE __m256i ld32(int mode, const uint8_t *p, int o0, int o1, int n,
+			   const uint8_t *end)
+{
+	if (mode == BLK_WIDE)
+		return _mm256_loadu_si256((const __m256i *)(p + o0));
+	__m128i a = ld16(mode, p + o0, n, end);
+	return _mm256_inserti128_si256(_mm256_castsi128_si256(a),
+				       mode == BLK_SMALL ? a : ld16(mode, p + o1, n, end), 1);
+}
+
+ALWAYS_INLINE void st32(int mode, uint8_t *p, int o0, int o1, int n, __m256i v)
+{
+	if (mode == BLK_WIDE) {
+		_mm256_storeu_si256((__m256i *)(p + o0), v);
+	} else if (mode == BLK_SPLIT) {
+		_mm_storeu_si128((__m128i *)(p + o0), _mm256_castsi256_si128(v));
+		_mm_storeu_si128((__m128i *)(p + o1), _mm256_extracti128_si256(v, 1));
+	} else {
+		/* n bytes as two fixed-size copies that overlap, not a memcpy call. */
+		uint8_t t[32];
+		_mm256_storeu_si256((__m256i *)t, v);
+		p += o0;
+		if (n >= 8) {
+			memcpy(p, t, 8);
+			memcpy(p + n - 8, t + n - 8, 8);
+		} else if (n >= 4) {
+			memcpy(p, t, 4);
+			memcpy(p + n - 4, t + n - 4, 4);
+		} else if (n >= 2) {
+			memcpy(p, t, 2);
+			memcpy(p + n - 2, t + n - 2, 2);
+		} else {
+			p[0] = t[0];
+		}
+	}
+}
+
+ALWAYS_INLINE __m256i widen16(int u8, __m128i b)
+{
+	return u8 ? _mm256_cvtepu8_epi16(b) : _mm256_cvtepi8_epi16(b);
+}
+
+/*
+ * Per-tap sums run in int16 (|sum| <= 128 * 255 < 2^15 for this many
+ * taps) and are widened into int32 at most every AVG_FLUSH taps.
+ */
+#define AVG_FLUSH 128
+
+ALWAYS_INLINE void flush16(__m256i *a0, __m256i *a1, __m256i *s0, __m256i *s1, __m256i *s2,
+			   __m256i *s3)
+{
+	*s0 = _mm256_add_epi32(*s0, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(*a0)));
+	*s1 = _mm256_add_epi32(*s1, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(*a0, 1)));
+	*s2 = _mm256_add_epi32(*s2, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(*a1)));
+	*s3 = _mm256_add_epi32(*s3, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(*a1, 1)));
+	*a0 = *a1 = _mm256_setzero_si256();
+}
+
+struct avg_div {
+	int small;			/* at most AVG_FLUSH taps: avg_q16 */
+	__m256i half, cnt, cnt1;	/* int32 lanes */
+	__m256 rcp;
+	__m256i half16, cnt16, cnt116, m16;	/* int16 lanes */
+};
+
+/*
+ * The scalar's (|s| + cnt/2) / cnt with the sign of s (C division
+ * truncates, so this is rounding half away from zero).  t = |s| + cnt/2
+ * and the quotient q <= 256 (a mean of 8-bit values); the float estimate
+ * fl(fl(t) * fl(1/cnt)) has relative error below 3.1 * 2^-24, so it is
+ * within 256 * 2^-22 < 1 of t/cnt and its truncation is q - 1, q or q + 1.
+ * One exact integer step fixes that: the remainder r = t - q0 * cnt (in
+ * [-cnt, 2 cnt), so the int32 wrap of vpmulld cancels) must be in
+ * [0, cnt).  The entry check keeps t within int32 as the scalar needs.
+ */
+ALWAYS_INLINE __m256i avg_q(const struct avg_div *d, __m256i s)
+{
+	__m256i t = _mm256_add_epi32(_mm256_abs_epi32(s), d->half);
+	__m256i q = _mm256_cvttps_epi32(_mm256_mul_ps(_mm256_cvtepi32_ps(t), d->rcp));
+	__m256i r = _mm256_sub_epi32(t, _mm256_mullo_epi32(q, d->cnt));
+	q = _mm256_add_epi32(q, _mm256_cmpgt_epi32(_mm256_setzero_si256(), r));
+	q = _mm256_sub_epi32(q, _mm256_cmpgt_epi32(r, d->cnt1));
+	/* vpsignd zeroes q for s == 0, where q is 0 anyway. */
+	return _mm256_sign_epi32(q, s);
+}
+
+/*
+ * avg_q for windows of at most AVG_FLUSH taps, on the int16 sums directly:
+ * t = |s| + cnt/2 <= 128 * 255 + 64 < 2^15.  With m = floor(2^16 / cnt)
+ * (65535 for cnt = 1), t * m / 2^16 undershoots t/cnt by
+ * t * (2^16 - m * cnt) / (2^16 * cnt) < t / 2^16 < 1/2, so the high half
+ * of the product is q or q - 1; q0 * cnt <= t keeps vpmullw exact, and a
+ * remainder of cnt or more means q0 + 1.
+ */
+ALWAYS_INLINE __m256i avg_q16(const struct avg_div *d, __m256i s)
+{
+	__m256i t = _mm256_add_epi16(_mm256_abs_epi16(s), d->half16);
+	__m256i q = _mm256_mulhi_epu16(t, d->m16);
+	__m256i r = _mm256_sub_epi16(t, _mm256_mullo_epi16(q, d->cnt16));
+	q = _mm256_sub_epi16(q, _mm256_cmpgt_epi16(r, d->cnt116));
+	return _mm256_sign_epi16(q, s);
+}
+
+static void avg_div_init(struct avg_div *d, int cnt)
+{
+	d->small = cnt <= AVG_FLUSH;
+	if (d->small) {
+		d->half16 = _mm256_set1_epi16((int16_t)(cnt / 2));
+		d->cnt16 = _mm256_set1_epi16((int16_t)cnt);
+		d->cnt116 = _mm256_set1_epi16((int16_t)(cnt - 1));
+		d->m16 = _mm256_set1_epi16((int16_t)(cnt == 1 ? 65535 : 65536 / cnt));
+	} else {
+		d->half = _mm256_set1_epi32(cnt / 2);
+		d->cnt = _mm256_set1_epi32(cnt);
+		d->cnt1 = _mm256_set1_epi32(cnt - 1);
+		d->rcp = _mm256_set1_ps(1.0f / (float)cnt);
+	}
+}
+
+/* One block's max over a rows x cols window starting at base. */
+ALWAYS_INLINE __m256i max_blk(int u8, int mode, const uint8_t *base, int rows, int cols,
+			      size_t rs, int c, int o0, int o1, int n, const uint8_t *end)
+{
+	/* The first tap twice costs less than a peeled loop. */
+	__m256i m = ld32(mode, base, o0, o1, n, end);
+	for (int y = 0; y < rows; y++, base += rs) {
+		const uint8_t *q = base;
+		for (int x = 0; x < cols; x++, q += c) {
+			__m256i v = ld32(mode, q, o0, o1, n, end);
+			m = u8 ? _mm256_max_epu8(m, v) : _mm256_max_epi8(m, v);
+		}
+	}
+	return m;
+}
+
+/* One block's rounded mean over a rows x cols window starting at base. */
+ALWAYS_INLINE __m256i avg_blk(int u8, int mode, const uint8_t *base, int rows, int cols,
+			      size_t rs, int c, int o0, int o1, int n, const uint8_t *end,
+			      const struct avg_div *d)
+{
+	__m256i a0 = _mm256_setzero_si256(), a1 = a0;
+	if (d->small) {
+		for (int y = 0; y < rows; y++, base += rs) {
+			const uint8_t *q = base;
+			for (int x = 0; x < cols; x++, q += c) {
+				a0 = _mm256_add_epi16(a0, widen16(u8, ld16(mode, q + o0, n, end)));
+				if (mode != BLK_SMALL)
+					a1 = _mm256_add_epi16(a1, widen16(u8, ld16(mode, q + o1, n, end)));
+			}
+		}
+		/* Means are inside the 8-bit type, so the saturating packs are exact. */
+		__m256i q0 = avg_q16(d, a0), q1 = avg_q16(d, a1);
+		__m256i v = u8 ? _mm256_packus_epi16(q0, q1) : _mm256_packs_epi16(q0, q1);
+		return _mm256_permute4x64_epi64(v, 0xd8);
+	}
+	__m256i s0 = a0, s1 = a0, s2 = a0, s3 = a0;
+	int k = 0;
+	for (int y = 0; y < rows; y++, base += rs) {
+		/* Runs of at most AVG_FLUSH taps keep the flush test out of the tap loop. */
+		for (int xs = 0; xs < cols; xs += AVG_FLUSH) {
+			int xe = cols - xs < AVG_FLUSH ? cols : xs + AVG_FLUSH;
+			if (k + (xe - xs) > AVG_FLUSH) {
+				flush16(&a0, &a1, &s0, &s1, &s2, &s3);
+				k = 0;
+			}
+			k += xe - xs;
+			const uint8_t *q = base + (size_t)xs * c;
+			for (int x = xs; x < xe; x++, q += c) {
+				a0 = _mm256_add_epi16(a0, widen16(u8, ld16(mode, q + o0, n, end)));
+				if (mode != BLK_SMALL)
+					a1 = _mm256_add_epi16(a1, widen16(u8, ld16(mode, q + o1, n, end)));
+			}
+		}
+	}
+	flush16(&a0, &a1, &s0, &s1, &s2, &s3);
+	return trunc32(avg_q(d, s0), avg_q(d, s1), avg_q(d, s2), avg_q(d, s3));
+}
+
+ALWAYS_INLINE void pool_t(int u8, int is_max, int mode, const struct enpu_pool_params *p,
+			  const uint8_t *in, uint8_t *out)
+{
+	struct fin8 f;
+	fin8_init(&f, u8, p->act_min, p->act_max);
+	/* What the scalar stores when no tap of the window is inside the input. */
+	uint8_t empty = (uint8_t)q_clamp(0, p->act_min, p->act_max);
+	int c = p->c;
+	size_t rs = (size_t)p->iw * c;
+	int nblk = mode == BLK_WIDE ? (c + 31) / 32 : 1;
+	int n = mode == BLK_SMALL ? c : 16;
+	const uint8_t *end = in + (size_t)p->n * p->ih * rs;
+	for (int b = 0; b < p->n; b++)
+	for (int oy = 0; oy < p->oh; oy++)
+	for (int ox = 0; ox < p->ow; ox++) {
+		uint8_t *o = out + (((size_t)b * p->oh + oy) * p->ow + ox) * c;
+		int y0 = oy * p->sh - p->pad_t, x0 = ox * p->sw - p->pad_l;
+		int ya = y0 > 0 ? y0 : 0, yb = y0 + p->fh < p->ih ? y0 + p->fh : p->ih;
+		int xa = x0 > 0 ? x0 : 0, xb = x0 + p->fw < p->iw ? x0 + p->fw : p->iw;
+		if (ya >= yb || xa >= xb) {
+			memset(o, empty, (size_t)c);
+			continue;
+		}
+		int rows = yb - ya, cols = xb - xa;
+		const uint8_t *base = in + (((size_t)b * p->ih + ya) * p->iw + xa) * c;
+		struct avg_div d;
+		/* avg_vec_ok bounds the count, so the product cannot overflow. */
+		if (!is_max)
+			avg_div_init(&d, rows * cols);
+		for (int j = 0; j < nblk; j++) {
+			int o0 = mode == BLK_WIDE ? (j * 32 + 32 <= c ? j * 32 : c - 32) : 0;
+			int o1 = mode == BLK_WIDE ? o0 + 16 : mode == BLK_SPLIT ? c - 16 : 0;
+			__m256i r = is_max ?
+				max_blk(u8, mode, base, rows, cols, rs, c, o0, o1, n, end) :
+				avg_blk(u8, mode, base, rows, cols, rs, c, o0, o1, n, end, &d);
+			st32(mode, o, o0, o1, n, fin8(u8, &f, r));
+		}
+	}
+}
+
+ALWAYS_INLINE void pool_any(int u8, int is_max, const struct enpu_pool_params *p,
+			    const uint8_t *in, uint8_t *out)
+{
+	if (p->c >= 32)
+		pool_t(u8, is_max, BLK_WIDE, p, in, out);
+	else if (p->c >= 16)
+		pool_t(u8, is_max, BLK_SPLIT, p, in, out);
+	else if (p->c > 0)
+		pool_t(u8, is_max, BLK_SMALL, p, in, out);
+}
+
+/*
+ * The scalar sums a window in int32 and adds cnt/2: beyond 2^23 taps that
+ * could overflow there (undefined), so such windows stay with it.
+ */
+static int avg_vec_ok(const struct enpu_pool_params *p)
+{
+	int64_t rows = p->fh < p->ih ? p->fh : p->ih, cols = p->fw < p->iw ? p->fw : p->iw;
+	return rows * cols * 256 <= INT32_MAX;
+}
+
+static void enpu_qu8_maxpool__avx2(const struct enpu_pool_params *p, const uint8_t *in,
+				   uint8_t *out)
+{
+	pool_any(1, 1, p, in, out);
+}
+
+static void enpu_qs8_maxpool__avx2(const struct enpu_pool_params *p, const int8_t *in,
+				   int8_t *out)
+{
+	pool_any(0, 1, p, (const uint8_t *)in, (uint8_t *)out);
+}
+
+static void enpu_qu8_avgpool__avx2(const struct enpu_pool_params *p, const uint8_t *in,
+				   uint8_t *out)
+{
+	if (avg_vec_ok(p))
+		pool_any(1, 0, p, in, out);
+	else
+		enpu_kernels_scalar.avgpool_qu8(p, in, out);
+}
+
+static void enpu_qs8_avgpool__avx2(const struct enpu_pool_params *p, const int8_t *in,
+				   int8_t *out)
+{
+	if (avg_vec_ok(p))
+		pool_any(0, 0, p, (const uint8_t *)in, (uint8_t *)out);
+	else
+		enpu_kernels_scalar.avgpool_qs8(p, in, out);
+}
+
 const struct enpu_kernels enpu_kernels_avx2 = {
 	.isa = "avx2",
+	.add_qu8 = enpu_qu8_vadd_minmax__avx2,
+	.add_qs8 = enpu_qs8_vadd_minmax__avx2,
+	.avgpool_qu8 = enpu_qu8_avgpool__avx2,
+	.avgpool_qs8 = enpu_qs8_avgpool__avx2,
+	.maxpool_qu8 = enpu_qu8_maxpool__avx2,
+	.maxpool_qs8 = enpu_qs8_maxpool__avx2,
 	.conv_pack_size = pack_size,
 	.conv_pack = pack,
 	.conv_scratch = scratch,
