@@ -13,12 +13,13 @@
  * Workers spin briefly before sleeping on a condition variable:
  * MobileNet-sized operators last tens of microseconds, about as long as a
  * futex wake-up, so sleeping between every operator of one invoke would
- * eat the speed-up.  Waiting threads yield after a while so a worker
- * sharing their core can finish.
+ * eat the speed-up.  The caller, once no chunk is left to claim, spins
+ * briefly for the chunks still running and then sleeps: a worker the
+ * scheduler preempted (another process on its core) is then pulled onto
+ * the caller's idle core instead of leaving it spinning for a timeslice.
  */
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,14 +27,16 @@
 #include "threadpool.h"
 
 #define SPINS 100000		/* ~1-3 ms of pause before sleeping */
-#define YIELD_AFTER 2000	/* join spins before yielding the core */
+#define JOIN_SPINS 4000	/* ~50-100 us of pause before the caller sleeps */
 
 struct enpu_pool {
 	int n;
 	pthread_t *tids;
 	void **scratch;
-	pthread_mutex_t mu;	/* with cv: sleeping workers and job publication */
+	pthread_mutex_t mu;	/* with cv: sleeping workers; with done_cv: sleeping caller */
 	pthread_cond_t cv;
+	pthread_cond_t done_cv;
+	atomic_int caller_sleeps;
 	_Atomic uint64_t state;	/* generation << 32 | next chunk */
 	_Atomic size_t done;	/* chunks finished in the current job */
 	_Atomic(enpu_pool_fn) fn;
@@ -72,7 +75,12 @@ static void work(struct enpu_pool *p, uint32_t gen, void *scratch)
 							   memory_order_acquire))
 			continue;
 		fn(ctx, (size_t)(s & 0xffffffffu), scratch);
-		atomic_fetch_add_explicit(&p->done, 1, memory_order_release);
+		/* seq_cst against caller_sleeps: either it sees this chunk done or we see it asleep. */
+		if (atomic_fetch_add(&p->done, 1) + 1 == n && atomic_load(&p->caller_sleeps)) {
+			pthread_mutex_lock(&p->mu);
+			pthread_cond_signal(&p->done_cv);
+			pthread_mutex_unlock(&p->mu);
+		}
 		s++;
 	}
 }
@@ -129,6 +137,7 @@ struct enpu_pool *enpu_pool_create(int nthreads, size_t scratch_bytes, int *err)
 	}
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
+	pthread_cond_init(&p->done_cv, NULL);
 	for (int i = 1; i < nthreads; i++) {
 		struct worker_arg *wa = malloc(sizeof(*wa));
 		if (!wa)
@@ -170,6 +179,7 @@ void enpu_pool_destroy(struct enpu_pool *p)
 		pthread_join(p->tids[i], NULL);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
+	pthread_cond_destroy(&p->done_cv);
 	for (int i = 0; i < p->n; i++)
 		free(p->scratch[i]);
 	free(p->scratch);
@@ -205,11 +215,17 @@ void enpu_pool_run(struct enpu_pool *p, enpu_pool_fn fn, void *ctx, size_t nchun
 		pthread_mutex_unlock(&p->mu);
 	}
 	work(p, gen, p->scratch[0]);
-	for (unsigned spins = 0;
-	     atomic_load_explicit(&p->done, memory_order_acquire) < nchunks; spins++) {
-		if (spins < YIELD_AFTER)
+	for (unsigned spins = 0; atomic_load_explicit(&p->done, memory_order_acquire) < nchunks;
+	     spins++) {
+		if (spins < JOIN_SPINS) {
 			cpu_relax();
-		else
-			sched_yield();
+			continue;
+		}
+		pthread_mutex_lock(&p->mu);
+		atomic_store(&p->caller_sleeps, 1);
+		while (atomic_load(&p->done) < nchunks)
+			pthread_cond_wait(&p->done_cv, &p->mu);
+		atomic_store(&p->caller_sleeps, 0);
+		pthread_mutex_unlock(&p->mu);
 	}
 }
