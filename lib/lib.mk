@@ -9,6 +9,9 @@ LIB_KERNEL_SRCS := lib/src/kernels_scalar.c
 ifeq ($(shell uname -m),x86_64)
 LIB_KERNEL_SRCS += lib/src/kernels_avx2.c lib/src/kernels_avx512vnni.c
 endif
+ifeq ($(shell uname -m),aarch64)
+LIB_KERNEL_SRCS += lib/src/kernels_neon.c lib/src/kernels_neondot.c
+endif
 LIB_HDRS := $(wildcard lib/include/enpu/*.h lib/src/*.h)
 LIB_CFLAGS := $(CFLAGS_COMMON) -Ilib/include -Ilib/src -fPIC -fvisibility=hidden
 KERNEL_FLAGS_scalar :=
@@ -72,3 +75,4 @@ $(O)/lib/enpu.pc: lib/enpu.pc.in | $(O)/lib/
 	sed -e 's|@PREFIX@|$(or $(PREFIX),/usr/local)|' -e 's|@VERSION@|0.1|' $< >$@
 
 -include tests/lib/tests.mk
+include lib/cross.mk

@@ -3,7 +3,7 @@
  * Runtime dispatch.  The SIMD translation units are only ever entered
  * through the tables built here, and a table is only handed out after the
  * probe says the CPU and OS support its instructions, so an older CPU never
- * sees an instruction it lacks.
+ * sees an instruction it lacks (on x86 and on aarch64 alike).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -18,11 +18,24 @@
 #define ENPU_X86 1
 #endif
 
+#if defined(__aarch64__)
+#include <sys/auxv.h>
+#define ENPU_ARM64 1
+/* Linux's AT_HWCAP bits, for C libraries whose headers predate them. */
+#ifndef HWCAP_ASIMD
+#define HWCAP_ASIMD (1UL << 1)
+#endif
+#ifndef HWCAP_ASIMDDP
+#define HWCAP_ASIMDDP (1UL << 20)
+#endif
+#endif
+
 static int has[ENPU_ISA_COUNT];
 static struct enpu_kernels tables[ENPU_ISA_COUNT];
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-static const char *const names[ENPU_ISA_COUNT] = { "scalar", "avx2", "avx512vnni" };
+static const char *const names[ENPU_ISA_COUNT] = { "scalar", "avx2", "avx512vnni", "neon",
+						   "neondot" };
 
 #ifdef ENPU_X86
 static unsigned long long xgetbv0(void)
@@ -55,10 +68,24 @@ static void probe_x86(void)
 }
 #endif
 
-/* Entries a SIMD table leaves NULL run the scalar kernel. */
-static void merge(struct enpu_kernels *dst, const struct enpu_kernels *src)
+#ifdef ENPU_ARM64
+/*
+ * AT_HWCAP is what the kernel vouches for (the CPU has it and the OS
+ * enables it) and costs no trap, unlike reading ID registers from EL0.
+ */
+static void probe_arm64(void)
 {
-	*dst = enpu_kernels_scalar;
+	unsigned long hw = getauxval(AT_HWCAP);
+	has[ENPU_ISA_NEON] = (hw & HWCAP_ASIMD) != 0;
+	has[ENPU_ISA_NEONDOT] = has[ENPU_ISA_NEON] && (hw & HWCAP_ASIMDDP) != 0;
+}
+#endif
+
+/* Entries a SIMD table leaves NULL run the ones of the level below (base). */
+static void merge(struct enpu_kernels *dst, const struct enpu_kernels *base,
+		  const struct enpu_kernels *src)
+{
+	*dst = *base;
 	dst->isa = src->isa;
 #define M(f) if (src->f) dst->f = src->f
 	M(conv_qu8); M(conv_qc8); M(dwconv_qu8); M(dwconv_qc8);
@@ -73,8 +100,14 @@ static void init(void)
 	tables[ENPU_ISA_SCALAR] = enpu_kernels_scalar;
 #ifdef ENPU_X86
 	probe_x86();
-	merge(&tables[ENPU_ISA_AVX2], &enpu_kernels_avx2);
-	merge(&tables[ENPU_ISA_AVX512VNNI], &enpu_kernels_avx512vnni);
+	merge(&tables[ENPU_ISA_AVX2], &enpu_kernels_scalar, &enpu_kernels_avx2);
+	merge(&tables[ENPU_ISA_AVX512VNNI], &enpu_kernels_scalar, &enpu_kernels_avx512vnni);
+#endif
+#ifdef ENPU_ARM64
+	probe_arm64();
+	/* NEON dotprod only brings its GEMM; pooling, ADD and depthwise are NEON's. */
+	merge(&tables[ENPU_ISA_NEON], &enpu_kernels_scalar, &enpu_kernels_neon);
+	merge(&tables[ENPU_ISA_NEONDOT], &tables[ENPU_ISA_NEON], &enpu_kernels_neondot);
 #endif
 }
 

@@ -1,16 +1,35 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * CPU feature detection and kernel-table dispatch.  Features are probed once
- * (cpuid plus xgetbv, because a CPU can report AVX-512 while the OS does
- * not save the zmm/opmask state); each interpreter then takes the best table
- * the machine supports, or the one ENPU_ISA names.
+ * (x86: cpuid plus xgetbv, because a CPU can report AVX-512 while the OS
+ * does not save the zmm/opmask state; aarch64: the kernel's AT_HWCAP, since
+ * the ID registers are not readable from EL0 everywhere); each interpreter
+ * then takes the best table the machine supports, or the one ENPU_ISA names.
  */
 #ifndef ENPU_CPU_H
 #define ENPU_CPU_H
 
 #include "kernels.h"
 
-enum enpu_isa { ENPU_ISA_SCALAR = 0, ENPU_ISA_AVX2, ENPU_ISA_AVX512VNNI, ENPU_ISA_COUNT };
+/*
+ * Ordered by preference within an architecture: the default is the highest
+ * level present, and x86 and Arm levels are never present together.
+ */
+enum enpu_isa {
+	ENPU_ISA_SCALAR = 0,
+	ENPU_ISA_AVX2,
+	ENPU_ISA_AVX512VNNI,
+	ENPU_ISA_NEON,
+	ENPU_ISA_NEONDOT,
+	ENPU_ISA_COUNT
+};
+
+/*
+ * The Arm tables: only cpu.c and the NEON dotprod unit (which hands
+ * depthwise on to the NEON one) name them.  Partial like the x86 ones.
+ */
+ENPU_HIDDEN extern const struct enpu_kernels enpu_kernels_neon;
+ENPU_HIDDEN extern const struct enpu_kernels enpu_kernels_neondot;
 
 /* Nonzero when this CPU (and OS) can run kernels of that level. */
 ENPU_HIDDEN int enpu_cpu_has(enum enpu_isa isa);
