@@ -15,7 +15,12 @@
 
 enum { RQ_GEMMLOWP = 0, RQ_FP32 = 1 };
 
-/* Per-output-channel requantization of an int32 accumulator. */
+/*
+ * Per-output-channel requantization of an int32 accumulator.  Contract for
+ * every kernel: act_min <= act_max, both inside the output type's range,
+ * and out_zp inside it too (ops.c's act_range refuses anything else), so
+ * SIMD kernels may clamp after saturating packs.
+ */
 struct enpu_rq {
 	int mode;
 	const int32_t *mult;	/* gemmlowp: Q31 multipliers, one per channel */

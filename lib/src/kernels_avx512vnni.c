@@ -185,23 +185,6 @@ static void gather_row(const struct enpu_conv_params *p, int u8, const uint8_t *
 	memset(dst + k, 0, (size_t)(kp - k));
 }
 
-/* The scalar requantization, 16 lanes at a time, storing the lanes in mask. */
-ALWAYS_INLINE void requant_store_v(__m512i acc, __m512 scale, __m512 lo, __m512 hi,
-				   __m512i zp, __mmask16 mask, void *dst)
-{
-	__m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale);
-	f = _mm512_min_ps(_mm512_max_ps(f, lo), hi);
-	__m512i v = _mm512_add_epi32(_mm512_cvtps_epi32(f), zp);
-	/* Clamped into the 8-bit range already, so truncation is exact for both signs. */
-	_mm512_mask_cvtepi32_storeu_epi8(dst, mask, v);
-}
-
-ALWAYS_INLINE void requant_store(__m512i acc, const float *scale, __m512 lo, __m512 hi,
-				 __m512i zp, __mmask16 mask, void *dst)
-{
-	requant_store_v(acc, _mm512_maskz_loadu_ps(mask, scale), lo, hi, zp, mask, dst);
-}
-
 /*
  * mr x (nv*16) tile.  mr and nv are compile-time constants at every call
  * site.  The accumulators are named variables, not an array: gcc scalarizes
@@ -224,20 +207,6 @@ ALWAYS_INLINE void requant_store(__m512i acc, const float *scale, __m512 lo, __m
 			DPBUSD(acc##r##_3, av, w3);	\
 	}									\
 } while (0)
-#define VEC_STORE(r, v) requant_store(_mm512_add_epi32(acc##r##_##v, rt),		\
-		scale + (v) * NB, lo, hi, zp, lane_mask(ncount - (v) * NB), out[r] + (v) * NB)
-#define ROW_STORE(r) do {							\
-	if ((r) < mr) {								\
-		__m512i rt = _mm512_set1_epi32(rowterm[r]);			\
-		VEC_STORE(r, 0);						\
-		if (nv > 1)							\
-			VEC_STORE(r, 1);					\
-		if (nv > 2)							\
-			VEC_STORE(r, 2);					\
-		if (nv > 3)							\
-			VEC_STORE(r, 3);					\
-	}									\
-} while (0)
 
 /*
  * vpdpbusd through asm: with the intrinsic, gcc 12 computes into a copy of
@@ -253,8 +222,8 @@ static __mmask16 lane_mask(int left)
 }
 
 /*
- * The epilogue for activation bounds inside the 8-bit range (every real
- * model): only the upper clamp in float (it also keeps cvtps2dq away from
+ * The epilogue (activation bounds are ordered and inside the 8-bit range,
+ * kernels.h's contract): only the upper clamp in float (it also keeps cvtps2dq away from
  * its out-of-range value), then zero point, saturating packs and the lower
  * clamp on 64 bytes at once.  round(max(f, lo)) == max(round(f), lo) for an
  * integer lo, so this is the scalar rule's value; the packs interleave
@@ -306,7 +275,7 @@ ALWAYS_INLINE void pack_store(int u8, __m512i q0, __m512i q1, __m512i q2, __m512
 ALWAYS_INLINE void gemm_tile(int mr, int nv, int kp, const uint8_t *const *a,
 			     const int8_t *w, const int32_t *cn, const int32_t *rowterm,
 			     const float *scale, const struct enpu_rq *rq,
-			     uint8_t *const *out, int ncount, int u8, int sane)
+			     uint8_t *const *out, int ncount, int u8)
 {
 	/* The per-channel constant starts the sums: one add fewer per vector later. */
 	__m512i c0 = _mm512_loadu_si512(cn), c1 = c0, c2 = c0, c3 = c0;
@@ -352,49 +321,27 @@ ALWAYS_INLINE void gemm_tile(int mr, int nv, int kp, const uint8_t *const *a,
 		ROW_STEP(11);
 		w += nv * 64;
 	} while ((g += 4) < kp);
-	/*
-	 * Built after the loop, and the per-channel constants and scales read
-	 * from L1 at each use: kept in registers through the stores they would
-	 * push accumulators out (gcc then spills them inside the k loop).
-	 */
-	if (sane) {
-		struct pack_epi e;
-		e.hi = _mm512_set1_ps((float)(rq->act_max - rq->out_zp));
-		e.zp16 = _mm512_set1_epi16((int16_t)rq->out_zp);
-		e.bmin = _mm512_set1_epi8((char)rq->act_min);
-		e.bmax = _mm512_set1_epi8((char)rq->act_max);
-		/* Packed dword 4L+v holds vector v's lane-L group; it belongs at 4v+L. */
-		e.perm = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
-		__mmask64 bytes = ncount >= 64 ? ~0ull : (1ull << ncount) - 1;
-		ROW_PACK(0);
-		ROW_PACK(1);
-		ROW_PACK(2);
-		ROW_PACK(3);
-		ROW_PACK(4);
-		ROW_PACK(5);
-		ROW_PACK(6);
-		ROW_PACK(7);
-		ROW_PACK(8);
-		ROW_PACK(9);
-		ROW_PACK(10);
-		ROW_PACK(11);
-	} else {
-		__m512 lo = _mm512_set1_ps((float)(rq->act_min - rq->out_zp));
-		__m512 hi = _mm512_set1_ps((float)(rq->act_max - rq->out_zp));
-		__m512i zp = _mm512_set1_epi32(rq->out_zp);
-		ROW_STORE(0);
-		ROW_STORE(1);
-		ROW_STORE(2);
-		ROW_STORE(3);
-		ROW_STORE(4);
-		ROW_STORE(5);
-		ROW_STORE(6);
-		ROW_STORE(7);
-		ROW_STORE(8);
-		ROW_STORE(9);
-		ROW_STORE(10);
-		ROW_STORE(11);
-	}
+	/* Built after the loop: live across it they would push accumulators out of registers. */
+	struct pack_epi e;
+	e.hi = _mm512_set1_ps((float)(rq->act_max - rq->out_zp));
+	e.zp16 = _mm512_set1_epi16((int16_t)rq->out_zp);
+	e.bmin = _mm512_set1_epi8((char)rq->act_min);
+	e.bmax = _mm512_set1_epi8((char)rq->act_max);
+	/* Packed dword 4L+v holds vector v's lane-L group; it belongs at 4v+L. */
+	e.perm = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
+	__mmask64 bytes = ncount >= 64 ? ~0ull : (1ull << ncount) - 1;
+	ROW_PACK(0);
+	ROW_PACK(1);
+	ROW_PACK(2);
+	ROW_PACK(3);
+	ROW_PACK(4);
+	ROW_PACK(5);
+	ROW_PACK(6);
+	ROW_PACK(7);
+	ROW_PACK(8);
+	ROW_PACK(9);
+	ROW_PACK(10);
+	ROW_PACK(11);
 }
 
 /*
@@ -408,7 +355,7 @@ ALWAYS_INLINE void gemm_tile(int mr, int nv, int kp, const uint8_t *const *a,
 #define MR_NV3 5
 #define MR_NV4 4
 
-#define T(MRV, NVV) case MRV: gemm_tile(MRV, NVV, kp, a, w, cn, rt, sc, rq, o, cnt, u8, sane); break
+#define T(MRV, NVV) case MRV: gemm_tile(MRV, NVV, kp, a, w, cn, rt, sc, rq, o, cnt, u8); break
 #define TILES_TO_4(NVV) T(1, NVV); T(2, NVV); T(3, NVV); T(4, NVV)
 #define TILES_TO_6(NVV) TILES_TO_4(NVV); T(5, NVV); T(6, NVV)
 #define TILES_TO_12(NVV) TILES_TO_6(NVV); T(7, NVV); T(8, NVV); T(9, NVV); T(10, NVV); \
@@ -422,7 +369,7 @@ static int tile_rows(int nv)
 static void enpu_q8_gemm_tiles__avx512vnni(int nv, int mr, int kp, const uint8_t *const *a,
 					   const int8_t *w,
 			  const int32_t *cn, const int32_t *rt, const float *sc,
-			  const struct enpu_rq *rq, uint8_t *const *o, int cnt, int u8, int sane)
+			  const struct enpu_rq *rq, uint8_t *const *o, int cnt, int u8)
 {
 	switch (nv) {
 	case 1:
@@ -455,9 +402,6 @@ static void enpu_q8_gemm_minmax_fp32_c4__avx512vnni(const struct enpu_conv_param
 	uint8_t *rows = scratch;
 	int direct = h->direct && p->sh == 1 && p->sw == 1;
 	int direct_strided = h->direct && !direct;
-	int32_t qmin = u8 ? 0 : -128, qmax = u8 ? 255 : 127;
-	int sane = rq->act_min >= qmin && rq->act_max <= qmax && rq->act_min <= rq->act_max &&
-		   rq->out_zp >= -32768 && rq->out_zp <= 32767;
 	/* The tile height is set by the widest panel this range touches. */
 	int nv_max = (h->np - n0 / PANEL * PANEL) / NB;
 	int mr_max = tile_rows(nv_max > 4 ? 4 : nv_max);
@@ -510,7 +454,7 @@ static void enpu_q8_gemm_minmax_fp32_c4__avx512vnni(const struct enpu_conv_param
 			 * Only the last panel can be narrower, and narrower panels
 			 * allow taller tiles, so mr always fits this panel's tile.
 			 */
-			enpu_q8_gemm_tiles__avx512vnni(nv, mr, kp, a, w, cn, rt, sc, rq, o, cnt, u8, sane);
+			enpu_q8_gemm_tiles__avx512vnni(nv, mr, kp, a, w, cn, rt, sc, rq, o, cnt, u8);
 		}
 	}
 }
