@@ -30,6 +30,7 @@
 #include <xf86drm.h>
 
 #include "accel.h"
+#include "cache.h"
 #include "compiler.h"
 #include "decode.h"
 #include "interp.h"
@@ -55,6 +56,7 @@ struct aseg {
 struct enpu_accel {
 	int fd;
 	uint32_t caps, sram, clock_khz;
+	uint32_t chip_id, chip_rev, fw_version;	/* the cache key's target */
 	uint64_t max_cmd;
 	struct cp_prog *prog;
 	struct abo arena, consts, mconsts, cmd;
@@ -62,6 +64,7 @@ struct enpu_accel {
 	struct aseg *seg;
 	uint64_t jobs, cycles, device_ns, macs, bus_bytes;
 	int chip_ops, cpu_ops;
+	struct enpu_cache_info cache;
 };
 
 static const char *dev_path(void)
@@ -201,7 +204,7 @@ int enpu_accel_open(struct enpu_interp *it)
 {
 	struct enpu_accel *a = calloc(1, sizeof(*a));
 	const char *path = dev_path();
-	uint64_t caps = 0, sram = 0, khz = 0, max_cmd = 0;
+	uint64_t caps = 0, sram = 0, khz = 0, max_cmd = 0, id = 0, rev = 0, fw = 0;
 	int r;
 
 	if (!a)
@@ -215,7 +218,10 @@ int enpu_accel_open(struct enpu_interp *it)
 	if ((r = get_param(a->fd, DRM_ENPU_PARAM_FW_CAPS, &caps)) ||
 	    (r = get_param(a->fd, DRM_ENPU_PARAM_SRAM_PER_JOB, &sram)) ||
 	    (r = get_param(a->fd, DRM_ENPU_PARAM_CLOCK_KHZ, &khz)) ||
-	    (r = get_param(a->fd, DRM_ENPU_PARAM_MAX_CMD_SIZE, &max_cmd))) {
+	    (r = get_param(a->fd, DRM_ENPU_PARAM_MAX_CMD_SIZE, &max_cmd)) ||
+	    (r = get_param(a->fd, DRM_ENPU_PARAM_CHIP_ID, &id)) ||
+	    (r = get_param(a->fd, DRM_ENPU_PARAM_CHIP_REV, &rev)) ||
+	    (r = get_param(a->fd, DRM_ENPU_PARAM_FW_VERSION, &fw))) {
 		close(a->fd);
 		free(a);
 		return enpu_err(r, "accel: %s: GET_PARAM failed: %s", path, strerror(-r));
@@ -230,6 +236,9 @@ int enpu_accel_open(struct enpu_interp *it)
 	a->sram = (uint32_t)sram;
 	a->clock_khz = khz && khz <= UINT32_MAX ? (uint32_t)khz : CP_CLOCK_KHZ;
 	a->max_cmd = max_cmd ? max_cmd : UINT32_MAX;
+	a->chip_id = (uint32_t)id;
+	a->chip_rev = (uint32_t)rev;
+	a->fw_version = (uint32_t)fw;
 	it->accel = a;
 	it->arena_alloc = arena_alloc;
 	return 0;
@@ -453,15 +462,18 @@ out:
 	return r;
 }
 
-int enpu_accel_attach(struct enpu_interp *it)
+int enpu_accel_attach(struct enpu_interp *it, const char *cache_dir)
 {
 	struct enpu_accel *a = it->accel;
 	struct cp_options o = { .caps = a->caps, .sram_bytes = a->sram, .requant = it->requant };
+	struct enpu_cache_target tg = { .kind = ENPU_CACHE_TARGET_ACCEL, .chip_id = a->chip_id,
+					.chip_rev = a->chip_rev, .fw_version = a->fw_version,
+					.fw_caps = a->caps };
 	int r;
 
 	if (!a->arena.map)
 		return enpu_err(-EIO, "accel: the arena is not in a buffer object");
-	r = cp_compile(it->m, &o, &a->prog);
+	r = enpu_cache_compile(it, cache_dir, &tg, &o, &a->prog, &a->cache);
 	if (r) {
 		a->prog = NULL;
 		return enpu_err(r, "accel: compiling the model for the chip failed (%d)", r);
@@ -634,6 +646,8 @@ int enpu_accel_device_stats(const struct enpu_interp *it, struct enpu_device_sta
 	s.chip_ops = a->chip_ops;
 	s.cpu_ops = a->cpu_ops;
 	s.partitions = a->prog->nseg;
+	s.cache = a->cache.result;
+	s.compile_ns = a->cache.ns;
 	memcpy(st, &s, st->size < sizeof(s) ? st->size : sizeof(s));
 	return 0;
 }

@@ -21,8 +21,9 @@ ENPU_HIDDEN int enpu_accel_probe(void);
 /* Opens the device before the interpreter plans its memory; sets it->accel
  * and it->arena_alloc so that the arena lives in a buffer object. */
 ENPU_HIDDEN int enpu_accel_open(struct enpu_interp *it);
-/* After prepare: compiles for the device, builds the relocated streams. */
-ENPU_HIDDEN int enpu_accel_attach(struct enpu_interp *it);
+/* After prepare: compiles for the device (or loads the program from the
+ * cache in cache_dir, the prepare option), builds the relocated streams. */
+ENPU_HIDDEN int enpu_accel_attach(struct enpu_interp *it, const char *cache_dir);
 /* Frees everything, the arena BO included; safe on a half-made state. */
 ENPU_HIDDEN void enpu_accel_detach(struct enpu_interp *it);
 ENPU_HIDDEN int enpu_accel_invoke(struct enpu_interp *it);

@@ -12,8 +12,10 @@
 #include <string.h>
 
 #include "compiler.h"
+#include "cache.h"
 #include "emu.h"
 #include "accel.h"
+#include "fw.h"
 #include "interp.h"
 
 struct enpu_emu {
@@ -21,6 +23,7 @@ struct enpu_emu {
 	struct cp_chip chip;
 	uint64_t jobs, cycles, macs, bus_bytes;
 	int chip_ops, cpu_ops;
+	struct enpu_cache_info cache;
 };
 
 /* Resolves a device VA to host bytes; NULL when [va, va + len) is not
@@ -96,16 +99,20 @@ static uint32_t emu_caps(void)
 	return caps;
 }
 
-int enpu_emu_attach(struct enpu_interp *it)
+int enpu_emu_attach(struct enpu_interp *it, const char *cache_dir)
 {
 	struct enpu_emu *e = calloc(1, sizeof(*e));
 	struct cp_options o = { .caps = emu_caps(), .sram_bytes = CP_SRAM_PER_CORE,
 				.requant = it->requant };
+	/* The in-process chip runs the firmware of this tree. */
+	struct enpu_cache_target tg = { .kind = ENPU_CACHE_TARGET_EMU, .chip_id = 1,
+					.fw_version = ENPU_FW_VERSION_CODE,
+					.fw_caps = cp_emu_caps() };
 	int r;
 
 	if (!e)
 		return enpu_err(-ENOMEM, "emu: out of memory");
-	r = cp_compile(it->m, &o, &e->prog);
+	r = enpu_cache_compile(it, cache_dir, &tg, &o, &e->prog, &e->cache);
 	if (!r)
 		r = cp_chip_init(&e->chip, e->prog->sram_bytes, o.caps);
 	if (r) {
@@ -187,6 +194,8 @@ int enpu_interp_device_stats(const enpu_interp *it, struct enpu_device_stats *st
 		s.chip_ops = e->chip_ops;
 		s.cpu_ops = e->cpu_ops;
 		s.partitions = e->prog->nseg;
+		s.cache = e->cache.result;
+		s.compile_ns = e->cache.ns;
 	} else {
 		s.cpu_ops = it->m->nops;
 		s.partitions = it->m->nops ? 1 : 0;

@@ -13,6 +13,7 @@
 #include "threadpool.h"
 #include "../runtime/emu.h"
 #include "../runtime/accel.h"
+#include "../runtime/cache.h"
 
 #define ARENA_ALIGN 64
 #define MAX_MODEL_BYTES ((size_t)1 << 31)
@@ -147,6 +148,15 @@ int enpu_model_load_memory(enpu_context *ctx, const void *data, size_t len, enpu
 		enpu_log(ctx, ENPU_LOG_ERROR, "%s", last_error);
 		enpu_model_destroy(m);
 		return r;
+	}
+	/* The compiled-model cache keys on the source bytes, which are not
+	 * kept: hash them now (2.5 ms for a 3.6 MB model with SHA-NI, 12 ms
+	 * without).  ENPU_CACHE_DIR="" turns the cache off and saves that. */
+	const char *cache = getenv("ENPU_CACHE_DIR");
+
+	if (!cache || *cache) {
+		enpu_sha256(data, len, m->sha256);
+		m->src_bytes = len;
 	}
 	enpu_log(ctx, ENPU_LOG_INFO, "model: %d tensors, %d operators", m->ntensors, m->nops);
 	*out = m;
@@ -471,9 +481,9 @@ int enpu_interp_create(enpu_model *m, const struct enpu_prepare_options *opts, e
 			enpu_err(r, "interp: cannot start %d threads", nt);
 	}
 	if (!r && emu)
-		r = enpu_emu_attach(it);
+		r = enpu_emu_attach(it, o.cache_dir);
 	if (!r && accel)
-		r = enpu_accel_attach(it);
+		r = enpu_accel_attach(it, o.cache_dir);
 	if (r) {
 		enpu_log(m->ctx, ENPU_LOG_ERROR, "%s", last_error);
 		enpu_interp_destroy(it);

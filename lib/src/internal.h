@@ -84,6 +84,10 @@ struct enpu_model {
 	struct ir_op *ops;
 	int *inputs, *outputs;
 	void *owned;		/* one allocation block list for constants etc. */
+	/* The source bytes' identity, computed at load: the compiled-model
+	 * cache (lib/runtime/cache.c) keys on it.  src_bytes 0: not hashed. */
+	uint8_t sha256[32];
+	uint64_t src_bytes;
 };
 
 ENPU_HIDDEN int enpu_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

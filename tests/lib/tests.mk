@@ -24,3 +24,6 @@ $(O)/fuzz/fuzz_model: fuzz/fuzz_model.c $(LIB_SRCS) $(LIB_KERNEL_SRCS) $(LIB_HDR
 export ENPU_BUILD := $(O)
 check: $(O)/tools/enpu-run $(O)/fuzz/fuzz_model
 TEST_SCRIPTS += tests/lib/random_models.sh
+# tests/vm/guest/accel_shared.sh runs test_multi on the device, so
+# `make check-kernel` (build-all only) needs it too.
+ALL_TARGETS += $(O)/tests/lib/test_multi

@@ -3,7 +3,8 @@
  * enpu-run: run a TFLite model through libenpu.
  *
  *   enpu-run MODEL [--input FILE]... [--backend cpu|emu|accel|auto] [--labels FILE] [--top K]
- *            [--dump DIR] [--bench N] [--threads N] [--json] [--requant MODE]
+ *            [--dump DIR] [--expect DIR] [--bench N] [--threads N] [--json] [--requant MODE]
+ *            [--cache-dir DIR | --no-cache]
  *
  * Any error ends with a non-zero exit and exactly one line on stderr.
  */
@@ -42,9 +43,13 @@ static void die(const char *fmt, ...)
 static void usage(void)
 {
 	printf("usage: enpu-run MODEL [--input FILE]... [--backend cpu|emu|accel|auto]\n"
-	       "                [--labels FILE] [--top K] [--dump DIR] [--bench N]\n"
+	       "                [--labels FILE] [--top K] [--dump DIR] [--expect DIR] [--bench N]\n"
 	       "                [--threads N] [--json] [--requant tflite|gemmlowp|fp32]\n"
-	       "Inputs are BMP/PNG/JPEG images (resized to the input) or raw .bin tensors.\n");
+	       "                [--cache-dir DIR | --no-cache]\n"
+	       "Inputs are BMP/PNG/JPEG images (resized to the input) or raw .bin tensors.\n"
+	       "--dump DIR writes DIR/outputN.bin; --expect DIR fails unless every run's outputs\n"
+	       "equal DIR/outputN.bin.  --cache-dir/--no-cache choose the compiled-model cache\n"
+	       "of the chip backends (default: $ENPU_CACHE_DIR, else ~/.cache/enpu).\n");
 }
 
 static long parse_num(const char *opt, const char *s, long lo, long hi)
@@ -143,6 +148,28 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+static const char *cache_text(int c)
+{
+	switch (c) {
+	case ENPU_CACHE_HIT: return "cache hit";
+	case ENPU_CACHE_MISS: return "cache miss, entry written";
+	case ENPU_CACHE_REPLACED: return "invalid cache entry, rewritten";
+	case ENPU_CACHE_UNWRITTEN: return "cache miss, entry not written";
+	default: return "no cache";
+	}
+}
+
+static const char *cache_word(int c)
+{
+	switch (c) {
+	case ENPU_CACHE_HIT: return "hit";
+	case ENPU_CACHE_MISS: return "miss";
+	case ENPU_CACHE_REPLACED: return "replaced";
+	case ENPU_CACHE_UNWRITTEN: return "unwritten";
+	default: return "off";
+	}
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -207,7 +234,7 @@ static void json_str(const char *s)
 int main(int argc, char **argv)
 {
 	const char *model = NULL, *inputs[MAX_INPUTS], *labels_path = NULL, *dump = NULL;
-	const char *backend = "cpu";
+	const char *backend = "cpu", *expect = NULL, *cache_dir = NULL;
 	int ninputs = 0, top = 5, json = 0, threads = 0;	/* 0: all cores */
 	long bench = 0;
 	enum enpu_requant_mode requant = ENPU_REQUANT_TFLITE_AS_RUN;
@@ -220,6 +247,10 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(a, "--json")) {
 			json = 1;
+			continue;
+		}
+		if (!strcmp(a, "--no-cache")) {
+			cache_dir = "";
 			continue;
 		}
 		if (a[0] == '-' && a[1]) {
@@ -238,6 +269,10 @@ int main(int argc, char **argv)
 				top = (int)parse_num(a, v, 1, 100000);
 			} else if (!strcmp(a, "--dump")) {
 				dump = v;
+			} else if (!strcmp(a, "--expect")) {
+				expect = v;
+			} else if (!strcmp(a, "--cache-dir")) {
+				cache_dir = v;
 			} else if (!strcmp(a, "--bench")) {
 				bench = parse_num(a, v, 1, 1000000);
 			} else if (!strcmp(a, "--threads")) {
@@ -279,7 +314,8 @@ int main(int argc, char **argv)
 
 	enpu_interp *it;
 	struct enpu_prepare_options po = { .size = sizeof(po), .backend = backend,
-					   .threads = threads, .requant = requant };
+					   .threads = threads, .requant = requant,
+					   .cache_dir = cache_dir };
 	if (enpu_interp_create(m, &po, &it))
 		die("%s: %s", model, enpu_last_error());
 
@@ -326,6 +362,21 @@ int main(int argc, char **argv)
 		}
 	}
 
+	/* What every run must give, read once before running. */
+	uint8_t **want = NULL;
+	size_t *want_len = NULL;
+	if (expect) {
+		want = calloc((size_t)nout + 1, sizeof(*want));
+		want_len = calloc((size_t)nout + 1, sizeof(*want_len));
+		if (!want || !want_len)
+			die("out of memory");
+		for (int i = 0; i < nout; i++) {
+			char path[4096];
+			snprintf(path, sizeof(path), "%s/output%d.bin", expect, i);
+			want[i] = read_file(path, &want_len[i]);
+		}
+	}
+
 	double *lat = NULL;
 	int runs = bench ? (int)bench : 1;
 	if (bench && !(lat = malloc((size_t)runs * sizeof(double))))
@@ -337,6 +388,19 @@ int main(int argc, char **argv)
 			die("%s: invoke failed: %s", model, enpu_last_error());
 		if (lat)
 			lat[r] = now_ms() - t0;
+		for (int i = 0; expect && i < nout; i++) {
+			const void *d;
+			size_t n, at = 0;
+			enpu_interp_output(it, i, &d, &n);
+			if (n != want_len[i])
+				die("run %d: output %d has %zu bytes, %s/output%d.bin %zu", r + 1, i, n,
+				    expect, i, want_len[i]);
+			while (at < n && ((const uint8_t *)d)[at] == want[i][at])
+				at++;
+			if (at < n)
+				die("run %d: output %d differs from %s/output%d.bin at byte %zu", r + 1, i,
+				    expect, i, at);
+		}
 		if (tty && (r % 1 == 0)) {
 			int w = 40, f = (int)((long)(r + 1) * w / runs);
 			fprintf(stderr, "\r[%.*s%*s] %d/%d", f, "########################################",
@@ -434,8 +498,10 @@ int main(int argc, char **argv)
 		double dev_cyc = ds.jobs ? (double)ds.cycles / runs : 0.0;
 		if (json)
 			printf(",\"bench\":{\"runs\":%d,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,"
-			       "\"device_ms\":%.3f,\"device_cycles\":%.0f,\"chip_ops\":%d,\"cpu_ops\":%d}",
-			       runs, p50, p90, p99, dev_ms, dev_cyc, ds.chip_ops, ds.cpu_ops);
+			       "\"device_ms\":%.3f,\"device_cycles\":%.0f,\"chip_ops\":%d,\"cpu_ops\":%d,"
+			       "\"cache\":\"%s\",\"compile_ms\":%.3f}",
+			       runs, p50, p90, p99, dev_ms, dev_cyc, ds.chip_ops, ds.cpu_ops,
+			       cache_word(ds.cache), (double)ds.compile_ns / 1e6);
 		else
 			printf("latency over %d runs: p50 %.3f ms, p90 %.3f ms, p99 %.3f ms (wall)\n", runs,
 			       p50, p90, p99);
@@ -443,12 +509,21 @@ int main(int argc, char **argv)
 			printf("device time per run: %.3f ms (%.0f modeled cycles at %u MHz, %d ops on the "
 			       "chip, %d on the CPU)\n", dev_ms, dev_cyc, ds.clock_khz / 1000, ds.chip_ops,
 			       ds.cpu_ops);
+		/* Chip backends: where the compiled model came from, and its cost. */
+		if (!json && (ds.compile_ns || ds.cache))
+			printf("compiled model: %s in %.1f ms (%s)\n",
+			       ds.cache == ENPU_CACHE_HIT ? "loaded from the cache" : "compiled",
+			       (double)ds.compile_ns / 1e6, cache_text(ds.cache));
 	}
 	if (json)
 		printf("}\n");
 	else
 		printf("arena %zu bytes (lower bound %zu)\n", ps.arena_bytes, ps.lower_bound);
 	free(lat);
+	for (int i = 0; want && i < nout; i++)
+		free(want[i]);
+	free(want);
+	free(want_len);
 	enpu_interp_destroy(it);
 	enpu_model_destroy(m);
 	enpu_context_destroy(ctx);

@@ -15,6 +15,9 @@
  *  - Options structs start with their size: set it to sizeof(the struct) so
  *    that an older caller keeps working after fields are appended.
  *  - The library never prints: messages go to the context's log callback.
+ *  - "emu" and "accel" keep compiled models in an on-disk cache
+ *    (enpu_prepare_options.cache_dir, $ENPU_CACHE_DIR): a cache problem is
+ *    never an error, only a compile.
  *
  * Thread safety: an enpu_context may be shared by threads that create
  * models from it.  An enpu_model is read-only after loading and may be shared
@@ -93,6 +96,12 @@ struct enpu_prepare_options {
 	int threads;		/* CPU backend threads; 0: every online CPU */
 	enum enpu_requant_mode requant;
 	size_t max_memory;	/* bytes the interpreter may allocate; 0 = no limit */
+	/*
+	 * Compiled-model cache of the chip backends ("emu", "accel"): NULL uses
+	 * $ENPU_CACHE_DIR, else $XDG_CACHE_HOME/enpu, else $HOME/.cache/enpu;
+	 * "" disables it.  Documentation/lib/compiler.rst, "Compiled-model cache".
+	 */
+	const char *cache_dir;
 };
 
 struct enpu_tensor_info {
@@ -147,6 +156,15 @@ ENPU_API int enpu_interp_output(enpu_interp *it, int i, const void **data, size_
  * TFLite; this puts them back to their initial value. */
 ENPU_API int enpu_interp_reset_state(enpu_interp *it);
 
+/* How a chip backend got its compiled model (enpu_device_stats.cache). */
+enum enpu_cache_result {
+	ENPU_CACHE_OFF = 0,		/* "cpu", or no usable cache: compiled */
+	ENPU_CACHE_HIT = 1,		/* loaded from the cache, not compiled */
+	ENPU_CACHE_MISS = 2,		/* no entry: compiled, entry written */
+	ENPU_CACHE_REPLACED = 3,	/* an invalid entry: compiled, entry rewritten */
+	ENPU_CACHE_UNWRITTEN = 4,	/* compiled; the entry could not be written */
+};
+
 /*
  * What the chip did for this interpreter since it was created: jobs run,
  * modeled device cycles (the chip's timing model) and their time at the
@@ -162,6 +180,8 @@ struct enpu_device_stats {
 	uint64_t bus_bytes;	/* bytes its DMA moved */
 	int chip_ops, cpu_ops;	/* placement of the model's operators */
 	int partitions;		/* runs of consecutive ops on one side */
+	int cache;		/* enum enpu_cache_result: where the program came from */
+	uint64_t compile_ns;	/* compiling it, or loading it on a cache hit */
 };
 ENPU_API int enpu_interp_device_stats(const enpu_interp *it, struct enpu_device_stats *st);
 
