@@ -24,19 +24,6 @@
 #define ALIGN 64u
 #define AL(x) (((uint64_t)(x) + ALIGN - 1) & ~(uint64_t)(ALIGN - 1))
 
-uint64_t cp_hash64(const void *data, size_t len)
-{
-	/* FNV-1a, 64 bits: enough to key a cache and detect a stale file. */
-	const uint8_t *p = data;
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
 /* ------------------------------------------------------------------------ */
 /* Stream builder: parameter writes are staged and only the registers whose
  * value changes are emitted, merged into one SETP per run of indices. */

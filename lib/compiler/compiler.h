@@ -48,7 +48,7 @@ struct cp_options {
 	uint32_t caps;		/* ENPU1_CAP_* the target firmware reports */
 	uint32_t sram_bytes;	/* one core's SRAM partition; 0: CP_SRAM_PER_CORE */
 	int requant;		/* enum enpu_requant_mode the CPU side uses */
-	uint64_t model_hash;	/* recorded in the program (cp_hash64 of the file) */
+	uint64_t model_hash;	/* recorded in the program (SHA-256[0:8], LE) */
 };
 
 struct cp_op {
@@ -89,7 +89,6 @@ struct cp_chip {
 	uint32_t clock_khz;
 };
 
-ENPU_HIDDEN uint64_t cp_hash64(const void *data, size_t len);
 /* The capabilities the in-process chip's firmware reports (FW_CAPS). */
 ENPU_HIDDEN uint32_t cp_emu_caps(void);
 

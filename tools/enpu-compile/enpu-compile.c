@@ -182,7 +182,7 @@ static int disasm_file(const char *path)
 		if (r)
 			die("%s: not a valid compiled model (%d)", path, r);
 		printf("compiled model: format %u, ISA %u, caps 0x%08x, SRAM %u bytes/core, "
-		       "requant %u, model FNV-1a-64 %016llx, %d ops, %d partitions, %zu const bytes\n",
+		       "requant %u, model sha256[0:8] %016llx, %d ops, %d partitions, %zu const bytes\n",
 		       CP_FILE_VERSION, CP_ISA_VERSION, p->caps, p->sram_bytes, p->requant,
 		       (unsigned long long)p->model_hash, p->nops, p->nseg, p->nconsts);
 		for (int s = 0; s < p->nseg; s++) {
@@ -327,8 +327,12 @@ int main(int argc, char **argv)
 	if (enpu_context_create(NULL, &ctx) || enpu_model_load_memory(ctx, buf, len, &m))
 		die("%s: %s", model, enpu_last_error());
 
+	/* The runtime's cache records the SHA-256's first 8 bytes (little endian): so do we. */
+	uint64_t model_hash = 0;
+	for (int i = 7; i >= 0; i--)
+		model_hash = model_hash << 8 | m->sha256[i];
 	struct cp_options o = { .caps = caps, .sram_bytes = sram, .requant = requant,
-				.model_hash = cp_hash64(buf, len) };
+				.model_hash = model_hash };
 	struct cp_prog *p;
 	int r = cp_compile(m, &o, &p);
 
@@ -337,7 +341,7 @@ int main(int argc, char **argv)
 	if ((r = cp_model_timing(p)))
 		die("%s: a compiled stream failed on the chip model", model);
 	if (rep) {
-		printf("model %s (FNV-1a-64 %016llx), firmware caps 0x%08x\n", model,
+		printf("model %s (sha256[0:8] %016llx), firmware caps 0x%08x\n", model,
 		       (unsigned long long)p->model_hash, caps);
 		report(m, p);
 	}
