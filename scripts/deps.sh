@@ -26,7 +26,7 @@ BASE="build-essential make gcc clang llvm lld libclang-rt-14-dev pkg-config \
 	libdrm-dev busybox-static cpio kmod xz-utils zstd python3 \
 	sparse bpftool libbpf-dev bpftrace \
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user \
-	libxnnpack-dev libdnnl-dev python3-pyarmnn libarmnn-cpuref-backend22 python3-numpy \
+	libxnnpack-dev libpthreadpool-dev libdnnl-dev python3-pyarmnn libarmnn-cpuref-backend22 python3-numpy \
 	libpng-dev libjpeg62-turbo-dev"
 BACKPORTS="linux-image-amd64 linux-headers-amd64 linux-source-6.12 qemu-system-x86"
 
