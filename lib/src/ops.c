@@ -355,50 +355,53 @@ struct conv_job {
 	const void *in;
 	void *out;
 	int u8;
-	size_t rows;		/* output pixels per chunk; 0: chunks are 64-channel blocks */
+	size_t rows;		/* output pixels per chunk */
+	int ccols, cblk;	/* channel blocks per row of chunks, channels per block */
 };
 
 /*
- * Chunks of output pixels (a multiple of 12, every GEMM tile height's
- * multiple but 5), about four per thread so a thread the scheduler delays
- * costs a chunk, not half the operator; or 64-channel blocks when there are
- * too few pixels (FULLY_CONNECTED, 7x7 maps).  Every output byte is
- * computed by exactly one chunk with the same arithmetic, so results do not
- * depend on the thread count or on which thread ran what.
+ * Chunks form a grid: pixel ranges (multiples of 4 rows, the widest GEMM
+ * tile height) times 64-channel-aligned channel ranges, about four chunks
+ * per thread so a thread the scheduler delays costs one chunk, not half
+ * the operator.  Maps with few pixels (7x7, FULLY_CONNECTED) split their
+ * channels too instead of leaving one thread a chunk more.  Every output
+ * byte is computed by exactly one chunk with the same arithmetic, so the
+ * results do not depend on the thread count or on which thread ran what.
  */
 static void conv_chunk_fn(void *ctx, size_t chunk, void *scratch)
 {
 	const struct conv_job *j = ctx;
 	const struct enpu_conv_params *p = &j->s->p;
-	size_t M = (size_t)p->n * p->oh * p->ow, m0 = 0, m1 = M;
-	int N = p->oc, n0 = 0, n1 = N;
-	if (j->rows) {
-		m0 = chunk * j->rows;
-		m1 = M - m0 < j->rows ? M : m0 + j->rows;
-	} else {
-		n0 = (int)chunk * 64;
-		n1 = N - n0 < 64 ? N : n0 + 64;
-	}
+	size_t M = (size_t)p->n * p->oh * p->ow;
+	size_t m0 = chunk / (size_t)j->ccols * j->rows;
+	size_t m1 = M - m0 < j->rows ? M : m0 + j->rows;
+	int n0 = (int)(chunk % (size_t)j->ccols) * j->cblk;
+	int n1 = p->oc - n0 < j->cblk ? p->oc : n0 + j->cblk;
 	j->k->conv_run(p, j->u8, j->s->kind == 1, j->s->packed, j->in, j->out, m0, m1, n0, n1,
 		       scratch);
 }
 
-static size_t conv_chunks(const struct enpu_conv_params *p, int nt, size_t *rows)
+static size_t conv_chunks(const struct enpu_conv_params *p, int nt, struct conv_job *j)
 {
-	size_t M = (size_t)p->n * p->oh * p->ow;
+	size_t M = (size_t)p->n * p->oh * p->ow, want = (size_t)nt * 4;
 	int nblk = (p->oc + 63) / 64;
+	j->ccols = 1;
+	j->cblk = p->oc;
 	if (nt <= 1) {
-		*rows = M;
+		j->rows = M;
 		return 1;
 	}
-	if (M >= (size_t)nt * 8 || nblk < nt) {
-		size_t r = (M + (size_t)nt * 4 - 1) / ((size_t)nt * 4);
-		r = (r + 11) / 12 * 12;
-		*rows = r;
-		return (M + r - 1) / r;
+	size_t r = (M + want - 1) / want;
+	r = r < 4 ? 4 : (r + 3) / 4 * 4;
+	size_t nrows = (M + r - 1) / r;
+	if (nrows < want && nblk > 1) {
+		int cols = (int)((want + nrows - 1) / nrows);
+		cols = cols > nblk ? nblk : cols;
+		j->cblk = (nblk + cols - 1) / cols * 64;
+		j->ccols = (p->oc + j->cblk - 1) / j->cblk;
 	}
-	*rows = 0;
-	return (size_t)nblk;
+	j->rows = r;
+	return nrows * (size_t)j->ccols;
 }
 
 static void eval_conv(struct enpu_interp *it, struct ir_op *op)
@@ -407,8 +410,8 @@ static void eval_conv(struct enpu_interp *it, struct ir_op *op)
 	const struct ir_tensor *x = T(0), *w = T(1), *o = O(0);
 	int u8 = x->type == ENPU_TYPE_UINT8;
 	if (s->packed && it->pool) {
-		struct conv_job j = { it->k, s, P(x), P(o), u8, 0 };
-		size_t n = conv_chunks(&s->p, enpu_pool_threads(it->pool), &j.rows);
+		struct conv_job j = { it->k, s, P(x), P(o), u8, 0, 1, 0 };
+		size_t n = conv_chunks(&s->p, enpu_pool_threads(it->pool), &j);
 		enpu_pool_run(it->pool, conv_chunk_fn, &j, n);
 		return;
 	}
