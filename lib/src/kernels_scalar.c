@@ -92,6 +92,35 @@ static void NAME(const struct enpu_conv_params *p, const T *in, const T *w, T *o
 DEF_DWCONV(enpu_dwconv_qu8_ref__scalar, uint8_t)
 DEF_DWCONV(enpu_dwconv_qc8_ref__scalar, int8_t)
 
+/*
+ * XNNPACK's add parameters: float ratios of input to output scale, turned
+ * into integer multipliers sharing one shift chosen so that the larger one
+ * has 20 significant bits.
+ */
+int enpu_xnn_add_params(struct enpu_add_params *p, float ra, float rb)
+{
+	float mx = ra > rb ? ra : rb;
+	/* XNNPACK's own limits on input-to-output scale ratios. */
+	if (!(ra >= 0x1p-10f && rb >= 0x1p-10f && mx < 256.0f))
+		return -1;
+	int e;
+	frexpf(mx, &e);
+	int shift = 20 - (e - 1);
+	if (shift > 31)
+		shift = 31;
+	if (shift < 1)
+		shift = 1;
+	p->xnn = 1;
+	p->xshift = shift;
+	p->xa_mult = (int32_t)lrintf(ldexpf(ra, shift));
+	p->xb_mult = (int32_t)lrintf(ldexpf(rb, shift));
+	if (p->sub)
+		p->xb_mult = -p->xb_mult;
+	p->xbias = (int32_t)((1LL << (shift - 1)) - (int64_t)p->xa_mult * p->in1_zp -
+			     (int64_t)p->xb_mult * p->in2_zp);
+	return 0;
+}
+
 #define DEF_ADD(NAME, T)							\
 static void NAME(const struct enpu_add_params *p, const T *a, const T *b, T *out) \
 {									\

@@ -262,8 +262,8 @@ static int pool_case(int u8, int is_max, int c, int big)
 
 /*
  * ADD/SUB parameters as ops.c derives them from tensor scales (TFLite's
- * fixed-point rule, then XNNPACK's when the ratios allow); a copy of
- * enpu_xnn_add_params so this test links without the interpreter.
+ * fixed-point rule, then XNNPACK's when the ratios allow, through the same
+ * enpu_xnn_add_params the interpreter and the chip compiler use).
  */
 static int add_params(struct enpu_add_params *p, float sa, float sb, float so, int xnn)
 {
@@ -275,21 +275,9 @@ static int add_params(struct enpu_add_params *p, float sa, float sb, float so, i
 			      &p->out_shift);
 	if (p->out_shift > 0)
 		return -1;
-	float ra = sa / so, rb = sb / so, mx = ra > rb ? ra : rb;
-	if (!xnn || !(ra >= 0x1p-10f && rb >= 0x1p-10f && mx < 256.0f))
-		return 0;
-	int e;
-	frexpf(mx, &e);
-	int shift = 20 - (e - 1);
-	shift = shift > 31 ? 31 : shift < 1 ? 1 : shift;
-	p->xnn = 1;
-	p->xshift = shift;
-	p->xa_mult = (int32_t)lrintf(ldexpf(ra, shift));
-	p->xb_mult = (int32_t)lrintf(ldexpf(rb, shift));
-	if (p->sub)
-		p->xb_mult = -p->xb_mult;
-	p->xbias = (int32_t)((1LL << (shift - 1)) - (int64_t)p->xa_mult * p->in1_zp -
-			     (int64_t)p->xb_mult * p->in2_zp);
+	/* Outside XNNPACK's ratio range the fixed-point rule above stays. */
+	if (xnn)
+		(void)enpu_xnn_add_params(p, sa / so, sb / so);
 	return 0;
 }
 
