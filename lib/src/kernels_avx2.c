@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "kernels.h"
+#include "kernels_util.h"
 #include "quant.h"
 
 #define MR 6		/* output pixels per tile */
@@ -37,16 +38,6 @@ struct gemm_hdr {
 struct dw_hdr {
 	int taps, c, cp;
 };
-
-static size_t rup(size_t x, size_t a)
-{
-	return (x + a - 1) / a * a;
-}
-
-static void *align64(const void *p)
-{
-	return (void *)(((uintptr_t)p + 63) & ~(uintptr_t)63);
-}
 
 static int32_t ld8(int u8, const void *p, size_t i)
 {

@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "kernels.h"
+#include "kernels_util.h"
 
 #define MR_MAX 12	/* output pixels per tile, at most */
 #define NB 16		/* channels per zmm */
@@ -51,21 +52,6 @@ struct gemm_hdr {
 	int32_t row_mult;	/* uint8: 128 - wz, int8: 0 */
 	int direct;		/* input rows can be read in place */
 };
-
-static size_t rup(size_t x, size_t a)
-{
-	return (x + a - 1) / a * a;
-}
-
-static void *align64(const void *p)
-{
-	return (void *)(((uintptr_t)p + 63) & ~(uintptr_t)63);
-}
-
-static uint32_t u32(int32_t x)
-{
-	return (uint32_t)x;
-}
 
 /* ---------------------------------------------------------------- GEMM */
 

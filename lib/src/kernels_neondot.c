@@ -40,6 +40,7 @@
 
 #include "cpu.h"
 #include "kernels.h"
+#include "kernels_util.h"
 
 #define MR 4		/* output pixels per tile */
 #define NR 16		/* channels per panel (4 int32x4 accumulators) */
@@ -53,21 +54,6 @@ struct gemm_hdr {
 	int32_t wz;		/* weight zero point: the per-pixel term's factor */
 	int direct;		/* 1x1, unpadded, 4-aligned rows: read the input in place */
 };
-
-static size_t rup(size_t x, size_t a)
-{
-	return (x + a - 1) / a * a;
-}
-
-static void *align64(const void *p)
-{
-	return (void *)(((uintptr_t)p + 63) & ~(uintptr_t)63);
-}
-
-static uint32_t u32(int32_t x)
-{
-	return (uint32_t)x;
-}
 
 static size_t gemm_pack_size(const struct enpu_conv_params *p)
 {
