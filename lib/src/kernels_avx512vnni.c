@@ -226,11 +226,12 @@ ALWAYS_INLINE __m512i quant_hi(__m512i acc, const float *scale, __mmask16 mk, __
 	return _mm512_cvtps_epi32(_mm512_min_ps(f, hi));
 }
 
-ALWAYS_INLINE void pack_store(int u8, __m512i q0, __m512i q1, __m512i q2, __m512i q3,
+ALWAYS_INLINE void pack_store(int u8, int nv, __m512i q0, __m512i q1, __m512i q2, __m512i q3,
 			      const struct pack_epi *e, __mmask64 mk, uint8_t *dst)
 {
 	__m512i w01 = _mm512_adds_epi16(_mm512_packs_epi32(q0, q1), e->zp16);
-	__m512i w23 = _mm512_adds_epi16(_mm512_packs_epi32(q2, q3), e->zp16);
+	/* Up to 32 channels: the upper half is never stored, skip computing it. */
+	__m512i w23 = nv > 2 ? _mm512_adds_epi16(_mm512_packs_epi32(q2, q3), e->zp16) : w01;
 	__m512i b;
 	if (u8) {
 		b = _mm512_packus_epi16(w01, w23);
@@ -243,7 +244,7 @@ ALWAYS_INLINE void pack_store(int u8, __m512i q0, __m512i q1, __m512i q2, __m512
 }
 
 #define VEC_Q(r, v) quant_hi(_mm512_add_epi32(acc##r##_##v, rt), scale + (v) * NB,	\
-			     lane_mask(ncount - (v) * NB), e.hi)
+			     lane_mask(ncount - (v) * NB), e->hi)
 #define ROW_PACK(r) do {							\
 	if ((r) < mr) {								\
 		__m512i rt = _mm512_set1_epi32(rowterm[r]);			\
@@ -254,13 +255,13 @@ ALWAYS_INLINE void pack_store(int u8, __m512i q0, __m512i q1, __m512i q2, __m512
 			q2 = VEC_Q(r, 2);					\
 		if (nv > 3)							\
 			q3 = VEC_Q(r, 3);					\
-		pack_store(u8, q0, q1, q2, q3, &e, bytes, out[r]);		\
+		pack_store(u8, nv, q0, q1, q2, q3, e, bytes, out[r]);		\
 	}									\
 } while (0)
 
 ALWAYS_INLINE void gemm_tile(int mr, int nv, int kp, const uint8_t *const *a,
 			     const int8_t *w, const int32_t *cn, const int32_t *rowterm,
-			     const float *scale, const struct enpu_rq *rq,
+			     const float *scale, const struct pack_epi *e,
 			     uint8_t *const *out, int ncount, int u8)
 {
 	/* The per-channel constant starts the sums: one add fewer per vector later. */
@@ -307,14 +308,6 @@ ALWAYS_INLINE void gemm_tile(int mr, int nv, int kp, const uint8_t *const *a,
 		ROW_STEP(11);
 		w += nv * 64;
 	} while ((g += 4) < kp);
-	/* Built after the loop: live across it they would push accumulators out of registers. */
-	struct pack_epi e;
-	e.hi = _mm512_set1_ps((float)(rq->act_max - rq->out_zp));
-	e.zp16 = _mm512_set1_epi16((int16_t)rq->out_zp);
-	e.bmin = _mm512_set1_epi8((char)rq->act_min);
-	e.bmax = _mm512_set1_epi8((char)rq->act_max);
-	/* Packed dword 4L+v holds vector v's lane-L group; it belongs at 4v+L. */
-	e.perm = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
 	__mmask64 bytes = ncount >= 64 ? ~0ull : (1ull << ncount) - 1;
 	ROW_PACK(0);
 	ROW_PACK(1);
@@ -341,7 +334,7 @@ ALWAYS_INLINE void gemm_tile(int mr, int nv, int kp, const uint8_t *const *a,
 #define MR_NV3 5
 #define MR_NV4 4
 
-#define T(MRV, NVV) case MRV: gemm_tile(MRV, NVV, kp, a, w, cn, rt, sc, rq, o, cnt, u8); break
+#define T(MRV, NVV) case MRV: gemm_tile(MRV, NVV, kp, a, w, cn, rt, sc, e, o, cnt, u8); break
 #define TILES_TO_4(NVV) T(1, NVV); T(2, NVV); T(3, NVV); T(4, NVV)
 #define TILES_TO_6(NVV) TILES_TO_4(NVV); T(5, NVV); T(6, NVV)
 #define TILES_TO_12(NVV) TILES_TO_6(NVV); T(7, NVV); T(8, NVV); T(9, NVV); T(10, NVV); \
@@ -355,7 +348,7 @@ static int tile_rows(int nv)
 static void enpu_q8_gemm_tiles__avx512vnni(int nv, int mr, int kp, const uint8_t *const *a,
 					   const int8_t *w,
 			  const int32_t *cn, const int32_t *rt, const float *sc,
-			  const struct enpu_rq *rq, uint8_t *const *o, int cnt, int u8)
+			  const struct pack_epi *e, uint8_t *const *o, int cnt, int u8)
 {
 	switch (nv) {
 	case 1:
@@ -385,6 +378,14 @@ static void enpu_q8_gemm_minmax_fp32_c4__avx512vnni(const struct enpu_conv_param
 	uint8_t *out = outv;
 	int kp = h->kp, n = h->n;
 	const struct enpu_rq *rq = &p->rq;
+	/* The epilogue's constants, built once per call rather than per tile. */
+	struct pack_epi e;
+	e.hi = _mm512_set1_ps((float)(rq->act_max - rq->out_zp));
+	e.zp16 = _mm512_set1_epi16((int16_t)rq->out_zp);
+	e.bmin = _mm512_set1_epi8((char)rq->act_min);
+	e.bmax = _mm512_set1_epi8((char)rq->act_max);
+	/* Packed dword 4L+v holds vector v's lane-L group; it belongs at 4v+L. */
+	e.perm = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
 	uint8_t *rows = scratch;
 	int direct = h->direct && p->sh == 1 && p->sw == 1;
 	int direct_strided = h->direct && !direct;
@@ -440,7 +441,7 @@ static void enpu_q8_gemm_minmax_fp32_c4__avx512vnni(const struct enpu_conv_param
 			 * Only the last panel can be narrower, and narrower panels
 			 * allow taller tiles, so mr always fits this panel's tile.
 			 */
-			enpu_q8_gemm_tiles__avx512vnni(nv, mr, kp, a, w, cn, rt, sc, rq, o, cnt, u8);
+			enpu_q8_gemm_tiles__avx512vnni(nv, mr, kp, a, w, cn, rt, sc, &e, o, cnt, u8);
 		}
 	}
 }
