@@ -35,6 +35,7 @@ int enpu_fw_check_cmd(uint32_t hdr, size_t words_after)
 	case ENPU1_OP_ADD:
 	case ENPU1_OP_MUL:
 	case ENPU1_OP_LUT:
+	case ENPU1_OP_SOFTMAX:
 		return !n && !imm ? ENPU1_JOB_OK : ENPU1_JOB_DECODE_ERROR;
 	default:
 		return ENPU1_JOB_DECODE_ERROR;
@@ -139,6 +140,8 @@ const char *enpu_fw_op_name(uint32_t opcode)
 		return "mul";
 	case ENPU1_OP_LUT:
 		return "lut";
+	case ENPU1_OP_SOFTMAX:
+		return "softmax";
 	default:
 		return NULL;
 	}

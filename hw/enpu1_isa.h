@@ -40,7 +40,8 @@
 #define ENPU1_OP_ADD			0x25
 #define ENPU1_OP_MUL			0x26
 #define ENPU1_OP_LUT			0x27
-#define ENPU1_OP_MAX			0x28	/* one past the last opcode */
+#define ENPU1_OP_SOFTMAX		0x28
+#define ENPU1_OP_MAX			0x29	/* one past the last opcode */
 
 /* Capability bits in ENPU1_REG_FW_CAPS: bit n = opcode 0x20 + n offered. */
 #define ENPU1_CAP_OP(op)		(1u << ((op) - ENPU1_OP_CONV))
@@ -123,6 +124,9 @@ enum enpu1_param {
 
 	/* LUT: 256-byte table indexed by the input byte */
 	ENPU1_P_LUT_SRAM = 88,
+	/* SOFTMAX: 256 binary32 exponentials, indexed by 255 - (row max - x) */
+	ENPU1_P_SOFTMAX_TABLE_SRAM,	/* 1024 bytes, a multiple of 4 */
+	ENPU1_P_SOFTMAX_OUT_SCALE,	/* binary32 bits of the output scale */
 
 	ENPU1_P_COUNT = 96
 };

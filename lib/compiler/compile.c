@@ -160,6 +160,8 @@ struct lop {
 	int32_t *shift;
 	uint32_t ew_ls, m1, m2, om;
 	int32_t s1, s2, os;
+	float *table;			/* SOFTMAX: the CPU's 256 exponentials */
+	uint32_t sm_scale;		/* SOFTMAX: output scale, binary32 bits */
 	size_t count;
 	/* tiling */
 	int tc, th, ngroups;
@@ -498,6 +500,52 @@ static const char *describe_add(struct cctx *c, const struct ir_op *op, struct l
 	return NULL;
 }
 
+/*
+ * The chip's SOFTMAX is lib/src/ops.c's eval_softmax operation for
+ * operation (Documentation/hw/isa.rst), so it gives the CPU's bytes when it
+ * gets the CPU's inputs: the exp table, computed here by prepare_softmax's
+ * own expression, and the output scale and zero point.  The checks are
+ * prepare_softmax's, so the chip never takes a SOFTMAX the CPU refuses.
+ */
+static const char *describe_softmax(struct cctx *c, const struct ir_op *op, struct lop *l)
+{
+	const struct ir_tensor *x = TT(0), *o = OT(0);
+
+	l->kind = ENPU1_OP_SOFTMAX;
+	if (!(c->o->caps & ENPU1_CAP_OP(ENPU1_OP_SOFTMAX)))
+		return "the firmware does not offer SOFTMAX";
+	if (!is_q8(x) || !is_q8(o) || x->type != o->type)
+		return "not an 8-bit quantized SOFTMAX";
+	if (x->ndim < 1 || x->ndim != o->ndim || x->count != o->count ||
+	    memcmp(x->dims, o->dims, sizeof(x->dims[0]) * (size_t)x->ndim))
+		return "output shape differs from the input's";
+	int32_t want = o->type == ENPU_TYPE_UINT8 ? 0 : -128;
+
+	if (o->scale[0] != 1.0f / 256 || o->zp[0] != want)
+		return "output quantization is not scale 1/256 at the type's minimum";
+	if (!isfinite(op->o.beta))
+		return "beta is not finite";
+	l->oc = x->dims[x->ndim - 1];
+	if (l->oc < 1 || !x->count)
+		return "empty SOFTMAX";
+	l->tin = op->in[0];
+	l->tout = op->out[0];
+	l->dtype = x->type == ENPU_TYPE_UINT8 ? ENPU1_DTYPE_UINT8 : ENPU1_DTYPE_INT8;
+	l->count = x->count;
+	l->out_zp = want;
+	l->amin = o->type == ENPU_TYPE_UINT8 ? 0 : -128;
+	l->amax = o->type == ENPU_TYPE_UINT8 ? 255 : 127;
+	memcpy(&l->sm_scale, &o->scale[0], 4);
+	l->table = malloc(256 * sizeof(*l->table));
+	if (!l->table)
+		return "out of memory";
+	float sc = -x->scale[0] * op->o.beta;
+
+	for (int v = 0; v <= 255; v++)
+		l->table[255 - v] = expf(sc * (float)v);
+	return NULL;
+}
+
 static const char *describe(struct cctx *c, const struct ir_op *op, struct lop *l)
 {
 	memset(l, 0, sizeof(*l));
@@ -532,7 +580,9 @@ static const char *describe(struct cctx *c, const struct ir_op *op, struct lop *
 		return NULL;
 	}
 	case OP_SOFTMAX:
-		return "no chip operation: needs exp, a row sum and a division in float";
+		if (op->nin != 1 || op->in[0] < 0 || op->nout != 1)
+			return "malformed operands";
+		return describe_softmax(c, op, l);
 	case OP_SUB:
 		return "no chip operation: the chip's ADD has no subtraction";
 	case OP_MEAN:
@@ -925,6 +975,86 @@ static void lower_add(struct sb *b, struct lop *l, uint32_t *sram_peak, uint32_t
 	}
 }
 
+/* SOFTMAX: rows of C values; the table, then both maps double-buffered. */
+static const char *fit_softmax(const struct cctx *c, struct lop *l)
+{
+	uint64_t rows = l->count / (size_t)l->oc, tab = AL(1024);
+
+	if (tab + 4 * AL((uint64_t)l->oc) > c->S)
+		return "one row of the SOFTMAX does not fit in SRAM";
+	if (rows > INT32_MAX)
+		return "too many SOFTMAX rows";
+	uint64_t th = rows;
+
+	while (th > 1 && tab + 4 * AL(th * (uint64_t)l->oc) > c->S)
+		th = (th + 1) / 2;
+	uint64_t cap = (rows + 3) / 4;
+
+	l->th = (int)(th < cap ? th : cap);
+	l->oh = (int)rows;
+	l->ifm_bytes = AL((uint64_t)l->th * l->oc);
+	return NULL;
+}
+
+/* Schedule as lower_add's; the table goes with the first tile's load and
+ * stays for every tile. */
+static void lower_softmax(struct cctx *c, struct sb *b, struct lop *l, uint32_t *sram_peak,
+			  uint32_t *ntiles)
+{
+	uint64_t A[2], O[2], sz = l->ifm_bytes, tab = AL(1024);
+	size_t toff = blob_reserve(&c->consts, 1024);
+
+	if (c->consts.oom)
+		return;
+	for (int i = 0; i < 256; i++) {
+		uint32_t bits;
+
+		memcpy(&bits, &l->table[i], 4);
+		put32(c->consts.d + toff + 4 * i, bits);
+	}
+	for (int i = 0; i < 2; i++) {
+		A[i] = tab + i * sz;
+		O[i] = tab + (2 + i) * sz;
+	}
+	*sram_peak = (uint32_t)(tab + 4 * sz);
+	int n = (l->oh + l->th - 1) / l->th;
+
+	*ntiles = (uint32_t)n;
+	uint64_t vi = CP_VA_TENSOR(l->tin), vo = CP_VA_TENSOR(l->tout), C = (uint64_t)l->oc;
+
+	for (int step = -1; step <= n; step++) {
+		if (step >= 0 && step < n) {
+			int s = step % 2, r0 = step * l->th;
+			struct lop t = *l;
+
+			t.ih = l->oh - r0 < l->th ? l->oh - r0 : l->th;
+			t.iw = 1;
+			t.ic = l->oc;
+			chip_params_common(b, &t);
+			sb_set(b, ENPU1_P_IFM_SRAM, (uint32_t)A[s]);
+			sb_set(b, ENPU1_P_OFM_SRAM, (uint32_t)O[s]);
+			sb_set(b, ENPU1_P_SOFTMAX_TABLE_SRAM, 0);
+			sb_set(b, ENPU1_P_SOFTMAX_OUT_SCALE, l->sm_scale);
+			sb_cmd(b, ENPU1_OP_SOFTMAX);
+		}
+		if (step >= 1) {
+			int k = step - 1, r0 = k * l->th;
+			int rows = l->oh - r0 < l->th ? l->oh - r0 : l->th;
+
+			sb_dma(b, 0, vo + (uint64_t)r0 * C, O[k % 2], (uint64_t)rows * C, 1, 0, 0);
+		}
+		if (step + 1 < n) {
+			int k = step + 1, r0 = k * l->th;
+			int rows = l->oh - r0 < l->th ? l->oh - r0 : l->th;
+
+			if (k == 0)
+				sb_dma(b, 1, CP_VA_CONST + toff, 0, 1024, 1, 0, 0);
+			sb_dma(b, 1, vi + (uint64_t)r0 * C, A[k % 2], (uint64_t)rows * C, 1, 0, 0);
+		}
+		sb_cmd(b, ENPU1_OP_SYNC);
+	}
+}
+
 /* A copy is DMA only: load and store share the DMA queue, which runs in
  * order, so one buffer and no SYNC between chunks suffice. */
 static void lower_copy(const struct cctx *c, struct sb *b, struct lop *l, uint32_t *sram_peak,
@@ -999,6 +1129,8 @@ int cp_compile(const enpu_model *m, const struct cp_options *o, struct cp_prog *
 		if (!why) {
 			if (l[i].kind == ENPU1_OP_ADD)
 				why = fit_add(&c, &l[i]);
+			else if (l[i].kind == ENPU1_OP_SOFTMAX)
+				why = fit_softmax(&c, &l[i]);
 			else if (l[i].kind != LK_COPY)
 				why = fit_window(&c, &l[i]);
 		}
@@ -1023,6 +1155,9 @@ int cp_compile(const enpu_model *m, const struct cp_options *o, struct cp_prog *
 			break;
 		case ENPU1_OP_ADD:
 			po->why = "bit-exact: proved on all 65536 input pairs";
+			break;
+		case ENPU1_OP_SOFTMAX:
+			po->why = "bit-exact: the CPU's exp table, fp32 sum in order, its rounding";
 			break;
 		default:
 			po->why = "DMA copy (same bytes, new shape)";
@@ -1071,6 +1206,8 @@ int cp_compile(const enpu_model *m, const struct cp_options *o, struct cp_prog *
 			lower_copy(&c, &b, &l[i], &p->ops[i].sram, &p->ops[i].tiles);
 		else if (l[i].kind == ENPU1_OP_ADD)
 			lower_add(&b, &l[i], &p->ops[i].sram, &p->ops[i].tiles);
+		else if (l[i].kind == ENPU1_OP_SOFTMAX)
+			lower_softmax(&c, &b, &l[i], &p->ops[i].sram, &p->ops[i].tiles);
 		else
 			lower_window(&c, &b, &l[i], &p->ops[i].sram, &p->ops[i].tiles);
 		p->ops[i].stream_end = b.n;
@@ -1091,6 +1228,7 @@ out:
 	for (int i = 0; i < m->nops; i++) {
 		free(l[i].mult);
 		free(l[i].shift);
+		free(l[i].table);
 	}
 	free(l);
 	free(c.consts.d);

@@ -37,12 +37,13 @@
 #define CP_FILE_MAGIC		"ENPUCMDL"
 #define CP_FILE_VERSION		1u
 #define CP_ISA_VERSION		1u	/* ENPU-1 command-stream ISA */
-#define CP_COMPILER_VERSION	0x000100u
+#define CP_COMPILER_VERSION	0x000200u	/* 0.2: SOFTMAX on the chip */
 
 enum { CP_CPU = 0, CP_CHIP = 1 };
 
-/* Every operation and feature (what firmware 1.0 reports). */
-#define CP_CAPS_ALL		0x000700ffu
+/* Every operation and feature (what the firmware of this tree reports);
+ * firmware without SOFTMAX reports 0x000700ff. */
+#define CP_CAPS_ALL		0x000701ffu
 
 struct cp_options {
 	uint32_t caps;		/* ENPU1_CAP_* the target firmware reports */

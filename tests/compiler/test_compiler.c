@@ -5,7 +5,8 @@
  * is deterministic, the chip model runs every stream without a fault or
  * hazard, and the emu backend's outputs are byte-identical to the cpu
  * backend's on random inputs; a capability mask splits a model into
- * chip -> CPU -> chip partitions that still give the same bytes.
+ * chip -> CPU -> chip partitions that still give the same bytes.  SOFTMAX
+ * goes to the chip only when the firmware offers it and a row fits.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -203,7 +204,7 @@ int main(void)
 		free(names[i]);
 	}
 
-	/* mobilenet_v2: everything on the chip but SOFTMAX (exp, sum, divide). */
+	/* mobilenet_v2: every op on the chip, SOFTMAX included, one job. */
 	char path[4096];
 	enpu_model *m;
 
@@ -211,17 +212,59 @@ int main(void)
 	if (ok(!enpu_model_load_file(ctx, path, &m), "mobilenet_v2 loads")) {
 		struct cp_options o = { .caps = CP_CAPS_ALL };
 		struct cp_prog *p;
-		int bad = 0;
+		int bad = 0, sm = -1;
 
+		for (int i = 0; i < m->nops; i++)
+			if (m->ops[i].code == OP_SOFTMAX)
+				sm = i;
 		if (!cp_compile(m, &o, &p)) {
 			for (int i = 0; i < p->nops; i++)
-				if ((p->ops[i].place == CP_CHIP) == (m->ops[i].code == OP_SOFTMAX))
-					bad++;
-			ok(!bad && p->nseg == 2, "mobilenet_v2: all %d ops but SOFTMAX on the chip, "
-			   "2 partitions", p->nops - 1);
+				bad += p->ops[i].place != CP_CHIP;
+			ok(!bad && p->nops == 66 && p->nseg == 1 && sm == 65,
+			   "mobilenet_v2: all %d ops on the chip (SOFTMAX too), 1 partition", p->nops);
+			int tr = cp_model_timing(p);
+
+			ok(!tr && p->ops[sm].cycles > 0 && p->ops[sm].bus_bytes == 1001 + 1024 + 1001,
+			   "mobilenet_v2: SOFTMAX has modeled cycles (%llu) and moves its rows and table",
+			   (unsigned long long)p->ops[sm].cycles);
 			cp_free(p);
 		} else {
 			ok(0, "mobilenet_v2 compiles");
+		}
+
+		/* A firmware without the SOFTMAX bit (caps 0x000700ff). */
+		o.caps = CP_CAPS_ALL & ~ENPU1_CAP_OP(ENPU1_OP_SOFTMAX);
+		if (!cp_compile(m, &o, &p)) {
+			bad = 0;
+			for (int i = 0; i < p->nops; i++)
+				bad += (p->ops[i].place == CP_CHIP) == (i == sm);
+			ok(o.caps == 0x000700ff && !bad && p->nseg == 2 &&
+			   !strcmp(p->ops[sm].why, "the firmware does not offer SOFTMAX"),
+			   "old firmware (caps %08x): SOFTMAX stays on the CPU, saying why; 2 partitions",
+			   o.caps);
+			cp_free(p);
+		} else {
+			ok(0, "mobilenet_v2 compiles for an old firmware");
+		}
+		setenv("ENPU_EMU_CAPS", "700ff", 1);
+		struct enpu_device_stats ds;
+		long diff = compare_backends(m, 11, &ds);
+
+		unsetenv("ENPU_EMU_CAPS");
+		ok(diff == 0 && ds.cpu_ops == 1 && ds.partitions == 2,
+		   "old firmware: emu (SOFTMAX on the CPU) is byte-identical to cpu");
+
+		/* A row that cannot fit: 1001 classes twice in, twice out, and
+		 * the table, in 4 KiB. */
+		o.caps = CP_CAPS_ALL;
+		o.sram_bytes = 4096;
+		if (!cp_compile(m, &o, &p)) {
+			ok(p->ops[sm].place == CP_CPU &&
+			   !strcmp(p->ops[sm].why, "one row of the SOFTMAX does not fit in SRAM"),
+			   "SOFTMAX rows too wide for SRAM stay on the CPU, saying why");
+			cp_free(p);
+		} else {
+			ok(0, "mobilenet_v2 compiles for 4 KiB of SRAM");
 		}
 		enpu_model_destroy(m);
 	}

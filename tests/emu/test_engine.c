@@ -1181,6 +1181,344 @@ static void test_in_place(void)
 }
 
 /* ------------------------------------------------------------------------ */
+/* SOFTMAX */
+
+/*
+ * The spec's binary32 operations, each computed in double and rounded once
+ * to float.  Double carries more than 2 * 24 + 2 bits, so this is the
+ * correctly rounded binary32 result of +, * and / (double rounding cannot
+ * err), obtained without the host's float arithmetic that the engine uses.
+ */
+static float ref_fadd(float a, float b)
+{
+	return (float)((double)a + (double)b);
+}
+
+static float ref_fmul(float a, float b)
+{
+	return (float)((double)a * (double)b);
+}
+
+static float ref_fdiv(float a, float b)
+{
+	return (float)((double)a / (double)b);
+}
+
+/* Truncation toward zero, saturated to int32, NaN 0, in exact doubles. */
+static int64_t ref_trunc_sat(double d)
+{
+	if (isnan(d))
+		return 0;
+	d = d < 0 ? ceil(d) : floor(d);
+	return d > INT32_MAX ? INT32_MAX : d < INT32_MIN ? INT32_MIN : (int64_t)d;
+}
+
+/* Nearest integer, halves away from zero, without roundf. */
+static double ref_round_away(float f)
+{
+	double a = fabs((double)f), r = floor(a);
+
+	if (a - r >= 0.5)
+		r += 1;
+	return f < 0 ? -r : r;
+}
+
+struct sm_case {
+	int sgn;
+	uint32_t h, w, c;
+	float tab[256];
+	uint32_t scale_bits;
+	int32_t zp, amin, amax;
+	int32_t in[4096], want[4096];
+};
+
+static struct sm_case smc;
+
+/* Row by row, the operations of isa.rst SOFTMAX in its order. */
+static void ref_softmax(struct sm_case *k)
+{
+	struct rqp q = { .sgn = k->sgn, .amin = k->amin, .amax = k->amax };
+	float scale = u2f(k->scale_bits);
+
+	for (uint32_t p = 0; p < k->h * k->w; p++) {
+		const int32_t *x = k->in + (size_t)p * k->c;
+		int32_t m = x[0];
+		float sum = 0.0f;
+
+		for (uint32_t j = 1; j < k->c; j++)
+			m = x[j] > m ? x[j] : m;
+		for (uint32_t j = 0; j < k->c; j++)
+			sum = ref_fadd(sum, k->tab[255 - (m - x[j])]);
+		float inv = ref_fdiv(1.0f, ref_fmul(sum, scale));
+
+		for (uint32_t j = 0; j < k->c; j++) {
+			float pr = ref_fmul(k->tab[255 - (m - x[j])], inv);
+			int64_t v = k->sgn ? ref_trunc_sat(ref_round_away(pr))
+					   : ref_trunc_sat(ref_fadd(pr, 0.5f));
+
+			k->want[(size_t)p * k->c + j] = ref_clamp(&q, v + k->zp);
+		}
+	}
+}
+
+/* Places table, IFM and OFM (odd strides, unaligned maps), runs, compares. */
+static int run_softmax_case(struct sm_case *k, const char *what)
+{
+	begin_case();
+	struct tmap a = new_map(k->h, k->w, k->c, rr(0, 2) ? 0 : rr(1, 3), rr(0, 2) ? 0 : rr(1, 5));
+	struct tmap o = new_map(k->h, k->w, k->c, rr(0, 2) ? 0 : rr(1, 3), rr(0, 2) ? 0 : rr(1, 5));
+	uint32_t tb = (take(1024 + 3) + 3) & ~3u;
+
+	for (int i = 0; i < 256; i++)
+		le_put32(tb + 4 * (uint32_t)i, f2u(k->tab[i]));
+	tm_put(&a, k->in);
+	set_map_params(&a, ENPU1_P_IFM_SRAM, ENPU1_P_IFM_H);
+	set_map_params(&o, ENPU1_P_OFM_SRAM, ENPU1_P_OFM_H);
+	P[ENPU1_P_DTYPE] = (uint32_t)k->sgn;
+	P[ENPU1_P_IFM_ZP] = (uint32_t)rr(-300, 300);	/* not used: must not matter */
+	P[ENPU1_P_OFM_ZP] = (uint32_t)k->zp;
+	P[ENPU1_P_ACT_MIN] = (uint32_t)k->amin;
+	P[ENPU1_P_ACT_MAX] = (uint32_t)k->amax;
+	P[ENPU1_P_SOFTMAX_TABLE_SRAM] = tb;
+	P[ENPU1_P_SOFTMAX_OUT_SCALE] = k->scale_bits;
+	ref_softmax(k);
+	int st = run_op(ENPU1_OP_SOFTMAX);
+
+	if (st != ENPU1_JOB_OK) {
+		diag("%s: status %d", what, st);
+		return 0;
+	}
+	return check_ofm(&o, k->sgn, k->want, what);
+}
+
+static uint32_t pick_cols(void)
+{
+	static const uint32_t cols[] = { 1, 2, 3, 5, 7, 10, 16, 17, 31, 33, 64, 100, 255, 257, 1001 };
+
+	return cols[rnd() % (sizeof(cols) / sizeof(cols[0]))];
+}
+
+static void shape_for(struct sm_case *k, uint32_t c)
+{
+	uint32_t maxpix = 4096 / c;
+
+	k->c = c;
+	k->h = (uint32_t)rr(1, maxpix < 6 ? (int32_t)maxpix : 6);
+	k->w = (uint32_t)rr(1, (int32_t)(maxpix / k->h < 6 ? maxpix / k->h : 6));
+}
+
+static void test_softmax(void)
+{
+	/* As TFLite models use it: exp table of -input_scale * beta * d, output
+	 * scale 1/256 at the type's minimum, no fused clamp. */
+	for (int sgn = 0; sgn < 2; sgn++) {
+		int bad = 0, n = 60;
+
+		for (int i = 0; i < n; i++) {
+			struct sm_case *k = &smc;
+			float sc = -(float)rr(1, 2000) / 16384.0f * (float)rr(1, 4) / 2.0f;
+
+			k->sgn = sgn;
+			shape_for(k, pick_cols());
+			for (int d = 0; d <= 255; d++)
+				k->tab[255 - d] = expf(sc * (float)d);
+			k->scale_bits = f2u(1.0f / 256);
+			k->zp = sgn ? -128 : 0;
+			k->amin = qmin_of(sgn);
+			k->amax = qmax_of(sgn);
+			/* Rows of near-equal values, and rows spread over the range. */
+			int32_t lo = sgn ? -128 : 0, span = rr(0, 1) ? rr(0, 8) : 255;
+			int32_t base = rr(lo, lo + 255 - span);
+
+			for (size_t j = 0; j < (size_t)k->h * k->w * k->c; j++)
+				k->in[j] = base + rr(0, span);
+			bad += !run_softmax_case(k, sgn ? "softmax int8" : "softmax uint8");
+		}
+		ok(!bad, "SOFTMAX %s, TFLite-style tables: %d cases (cols 1..1001, rows up to 36) "
+		   "match the reference", sgn ? "int8" : "uint8", n);
+	}
+
+	/* Anything a stream can give: tables of random bits (NaN, infinities,
+	 * negatives, subnormals), any output scale, zero point and clamp. */
+	for (int sgn = 0; sgn < 2; sgn++) {
+		int bad = 0, n = 60;
+
+		for (int i = 0; i < n; i++) {
+			struct sm_case *k = &smc;
+
+			k->sgn = sgn;
+			shape_for(k, pick_cols());
+			for (int d = 0; d < 256; d++) {
+				uint32_t b = rnd();
+
+				if (i % 3 == 0)	/* finite, both signs, wide exponents */
+					b = (b & 0x80000000u) | ((uint32_t)rr(90, 160) << 23) | (b & 0x7fffff);
+				k->tab[d] = u2f(b);
+			}
+			k->scale_bits = i % 2 ? rnd() : f2u((float)rr(-1000, 1000) / 997.0f);
+			k->zp = i % 4 ? rr(-300, 300) : (int32_t)rnd();
+			k->amin = rr(qmin_of(sgn), qmax_of(sgn));
+			k->amax = rr(k->amin, qmax_of(sgn));
+			random_values(k->in, (size_t)k->h * k->w * k->c, sgn);
+			bad += !run_softmax_case(k, "softmax, arbitrary operands");
+		}
+		ok(!bad, "SOFTMAX %s, arbitrary table bits, scales, zero points and clamps: %d cases",
+		   sgn ? "int8" : "uint8", n);
+	}
+
+	/* Probabilities near 2^20 and a zero point of -2^20: the output bytes
+	 * show the low bits of each probability, so an intermediate off by
+	 * one ulp (another summation order, another formula for inv) shows. */
+	for (int sgn = 0; sgn < 2; sgn++) {
+		int bad = 0, n = 40;
+		size_t seen = 0, all = 0;
+
+		for (int i = 0; i < n; i++) {
+			struct sm_case *k = &smc;
+			size_t cnt;
+
+			k->sgn = sgn;
+			shape_for(k, pick_cols());
+			cnt = (size_t)k->h * k->w * k->c;
+			/* Entries in [1, 1 + 2^-12): inv and every p stay within
+			 * 2^20 +- 256 whatever the row. */
+			for (int d = 0; d < 256; d++)
+				k->tab[d] = 1.0f + (float)rr(0, 4095) * 0x1p-24f;
+			k->scale_bits = f2u(1.0f / ((float)k->c * 1048576.0f));
+			k->zp = -1048576 + rr(-16, 16) + (sgn ? 0 : 128);
+			k->amin = qmin_of(sgn);
+			k->amax = qmax_of(sgn);
+			random_values(k->in, cnt, sgn);
+			bad += !run_softmax_case(k, "softmax, low bits visible");
+			for (size_t j = 0; j < cnt; j++)
+				seen += k->want[j] != k->amin && k->want[j] != k->amax;
+			all += cnt;
+		}
+		ok(!bad && seen * 2 > all, "SOFTMAX %s, probabilities near 2^20 seen to the unit: %d "
+		   "cases, %zu of %zu outputs unclamped", sgn ? "int8" : "uint8", n, seen, all);
+	}
+
+	/* Summation order, pinned: 1 + 2^24 - 2^24 is 0 in binary32 left to
+	 * right (so inv is +inf), 1 the other way round. */
+	{
+		struct sm_case *k = &smc;
+
+		memset(k->tab, 0, sizeof(k->tab));
+		k->tab[255] = 1.0f;
+		k->tab[254] = 0x1p24f;
+		k->tab[253] = -0x1p24f;
+		k->sgn = 0;
+		k->h = k->w = 1;
+		k->c = 3;
+		k->in[0] = 10;
+		k->in[1] = 9;
+		k->in[2] = 8;
+		k->scale_bits = f2u(1.0f);
+		k->zp = 7;
+		k->amin = 0;
+		k->amax = 255;
+		ok(run_softmax_case(k, "softmax order") && k->want[0] == 255 && k->want[1] == 255 &&
+		   k->want[2] == 0, "SOFTMAX sums in element order: 1 + 2^24 - 2^24 = 0, inv = +inf");
+	}
+
+	/* Rounding, pinned by hand: table 0.625 (the row maximum) and 0.375
+	 * (one below) sum to 1; with output scale +-1/4 the probabilities
+	 * are exactly +-2.5 and +-1.5.  uint8 truncates p + 0.5, int8 rounds
+	 * halves away from zero. */
+	static const struct {
+		int sgn;
+		float scale;
+		int32_t zp, want0, want1;
+	} ties[] = {
+		{ 0, 0.25f, 100, 103, 102 },	/* 3.0, 2.0 */
+		{ 0, -0.25f, 100, 98, 99 },	/* trunc(-2.0), trunc(-1.0) */
+		{ 1, 0.25f, 0, 3, 2 },
+		{ 1, -0.25f, 0, -3, -2 },	/* away from zero */
+		{ 1, -0.25f, 10, 7, 8 },
+	};
+	int good = 1;
+
+	for (size_t i = 0; i < sizeof(ties) / sizeof(ties[0]); i++) {
+		struct sm_case *k = &smc;
+
+		memset(k->tab, 0, sizeof(k->tab));
+		k->tab[255] = 0.625f;
+		k->tab[254] = 0.375f;
+		k->sgn = ties[i].sgn;
+		k->h = k->w = 1;
+		k->c = 2;
+		k->in[0] = 10;
+		k->in[1] = 9;
+		k->scale_bits = f2u(ties[i].scale);
+		k->zp = ties[i].zp;
+		k->amin = qmin_of(k->sgn);
+		k->amax = qmax_of(k->sgn);
+		good &= run_softmax_case(k, "softmax ties") && k->want[0] == ties[i].want0 &&
+			k->want[1] == ties[i].want1;
+	}
+	/* p = 0.5 - 2^-25 (and 0.5 + 2^-24; their sum rounds to 1, so the
+	 * scale 1 gives inv 1): p + 0.5 rounds up to 1.0 in binary32, so
+	 * uint8 gives 1 where roundf gives 0. */
+	for (int sgn = 0; sgn < 2; sgn++) {
+		struct sm_case *k = &smc;
+
+		memset(k->tab, 0, sizeof(k->tab));
+		k->tab[255] = 0x1.fffffep-2f;
+		k->tab[254] = 0x1.000002p-1f;
+		k->sgn = sgn;
+		k->h = k->w = 1;
+		k->c = 2;
+		k->in[0] = 10;
+		k->in[1] = 9;
+		k->scale_bits = f2u(1.0f);
+		k->zp = 0;
+		k->amin = qmin_of(sgn);
+		k->amax = qmax_of(sgn);
+		good &= run_softmax_case(k, "softmax 0.49999997") && k->want[0] == (sgn ? 0 : 1) &&
+			k->want[1] == 1;
+	}
+	ok(good, "SOFTMAX rounding: uint8 truncates p + 0.5 in binary32, int8 rounds halves away "
+	   "from zero");
+
+	/* In place: OFM over the IFM and over the table; the rows, the
+	 * table and later rows are all read as they were before. */
+	{
+		struct sm_case *k = &smc;
+
+		begin_case();
+		k->sgn = 0;
+		k->h = 3;
+		k->w = 1;
+		k->c = 400;
+		for (int d = 0; d <= 255; d++)
+			k->tab[255 - d] = expf(-0.05f * (float)d);
+		k->scale_bits = f2u(1.0f / 256);
+		k->zp = 0;
+		k->amin = 0;
+		k->amax = 255;
+		random_values(k->in, 1200, 0);
+		uint32_t base = 1000;
+		struct tmap m = { .base = base, .h = 3, .w = 1, .c = 400 };
+
+		/* The table is the last 1024 bytes of the map, IFM and OFM. */
+		tm_put(&m, k->in);
+		for (int i = 0; i < 256; i++)
+			le_put32(base + 176 + 4 * (uint32_t)i, f2u(k->tab[i]));
+		set_map_params(&m, ENPU1_P_IFM_SRAM, ENPU1_P_IFM_H);
+		set_map_params(&m, ENPU1_P_OFM_SRAM, ENPU1_P_OFM_H);
+		P[ENPU1_P_ACT_MAX] = 255;
+		P[ENPU1_P_SOFTMAX_TABLE_SRAM] = base + 176;
+		P[ENPU1_P_SOFTMAX_OUT_SCALE] = k->scale_bits;
+		/* What the IFM holds now, table bytes included. */
+		for (uint32_t j = 0; j < 1200; j++)
+			k->in[j] = sram[base + j];
+		ref_softmax(k);
+		ok(run_op(ENPU1_OP_SOFTMAX) == ENPU1_JOB_OK && check_ofm(&m, 0, k->want, "in-place softmax"),
+		   "SOFTMAX in place over its IFM and its table reads both as they were");
+	}
+}
+
+/* ------------------------------------------------------------------------ */
 /* Errors */
 
 /* A small valid CONV: 4x4x4 -> 4x4x4, 3x3, pad 1, in the low 4 KiB. */
@@ -1206,6 +1544,8 @@ static void setup_small_conv(void)
 	P[ENPU1_P_IFM2_ROW_STRIDE] = 16;
 	P[ENPU1_P_IFM2_PIXEL_STRIDE] = 4;
 	P[ENPU1_P_IFM2_CHAN_STRIDE] = 1;
+	P[ENPU1_P_SOFTMAX_TABLE_SRAM] = 4000;
+	P[ENPU1_P_SOFTMAX_OUT_SCALE] = 0x3b800000;	/* 1/256 */
 }
 
 static int expect_status(uint32_t op, int want, const char *what)
@@ -1260,6 +1600,20 @@ static void test_errors(void)
 		{ ENPU1_OP_MUL, ENPU1_P_DTYPE, 7, 0, ENPU1_JOB_DECODE_ERROR, "MUL with unknown DTYPE" },
 		{ ENPU1_OP_LUT, ENPU1_P_OFM_H, 2, 0, ENPU1_JOB_DECODE_ERROR, "LUT with IFM shape != OFM shape" },
 		{ ENPU1_OP_MAX_POOL, ENPU1_P_OFM_H, 100000, 0, ENPU1_JOB_SRAM_RANGE, "pooling OFM far too tall" },
+		{ ENPU1_OP_SOFTMAX, ENPU1_P_SOFTMAX_OUT_SCALE, 0x7fc00000, 0, ENPU1_JOB_OK, "SOFTMAX with a NaN output scale (defined)" },
+		{ ENPU1_OP_SOFTMAX, ENPU1_P_SOFTMAX_TABLE_SRAM, SRAM_SIZE - 1024, 0, ENPU1_JOB_OK, "SOFTMAX table in the last 1024 bytes" },
+		{ ENPU1_OP_SOFTMAX, ENPU1_P_SOFTMAX_TABLE_SRAM, SRAM_SIZE - 1020, 0, ENPU1_JOB_SRAM_RANGE, "SOFTMAX table past the end" },
+		{ ENPU1_OP_SOFTMAX, ENPU1_P_SOFTMAX_TABLE_SRAM, 0xfffffffc, 0, ENPU1_JOB_SRAM_RANGE, "SOFTMAX table at 4 GiB - 4" },
+		{ ENPU1_OP_SOFTMAX, ENPU1_P_SOFTMAX_TABLE_SRAM, 4002, 0, ENPU1_JOB_DECODE_ERROR, "SOFTMAX table not 4-byte aligned" },
+		{ ENPU1_OP_SOFTMAX, ENPU1_P_SOFTMAX_TABLE_SRAM, 0xffffffff, 0, ENPU1_JOB_DECODE_ERROR, "SOFTMAX table misaligned and out of range" },
+		{ ENPU1_OP_SOFTMAX, ENPU1_P_OFM_C, 3, 0, ENPU1_JOB_DECODE_ERROR, "SOFTMAX with OFM_C != IFM_C" },
+		{ ENPU1_OP_SOFTMAX, ENPU1_P_OFM_W, 2, 0, ENPU1_JOB_DECODE_ERROR, "SOFTMAX with OFM_W != IFM_W" },
+		{ ENPU1_OP_SOFTMAX, ENPU1_P_IFM_C, 0, 0, ENPU1_JOB_DECODE_ERROR, "SOFTMAX with IFM_C 0" },
+		{ ENPU1_OP_SOFTMAX, ENPU1_P_DTYPE, 2, 0, ENPU1_JOB_DECODE_ERROR, "SOFTMAX with unknown DTYPE" },
+		{ ENPU1_OP_SOFTMAX, ENPU1_P_FLAGS, 0x10, 0, ENPU1_JOB_DECODE_ERROR, "SOFTMAX with a FLAGS bit outside ENPU1_F_ALL" },
+		{ ENPU1_OP_SOFTMAX, ENPU1_P_IFM_PIXEL_STRIDE, 2, 0, ENPU1_JOB_DECODE_ERROR, "SOFTMAX with overlapping IFM pixels" },
+		{ ENPU1_OP_SOFTMAX, ENPU1_P_OFM_ROW_STRIDE, 0x7fffffff, 0, ENPU1_JOB_SRAM_RANGE, "SOFTMAX OFM row stride past the end" },
+		{ ENPU1_OP_SOFTMAX, ENPU1_P_IFM_SRAM, SRAM_SIZE - 63, 0, ENPU1_JOB_SRAM_RANGE, "SOFTMAX IFM one byte past the end" },
 	};
 	int good = 1;
 
@@ -1275,6 +1629,54 @@ static void test_errors(void)
 			cases[i].want == ENPU1_JOB_SRAM_RANGE ? "SRAM_RANGE" : "DECODE_ERROR"))
 			good = 0;
 	}
+
+	/* Malformed SOFTMAX parameters of every kind: a status, never a crash
+	 * (this test runs under ASan and UBSan), and a refused operation
+	 * changes nothing. */
+	static const uint32_t regs[] = {
+		ENPU1_P_IFM_SRAM, ENPU1_P_IFM_H, ENPU1_P_IFM_W, ENPU1_P_IFM_C,
+		ENPU1_P_IFM_ROW_STRIDE, ENPU1_P_IFM_PIXEL_STRIDE, ENPU1_P_DTYPE, ENPU1_P_FLAGS,
+		ENPU1_P_OFM_SRAM, ENPU1_P_OFM_H, ENPU1_P_OFM_W, ENPU1_P_OFM_C,
+		ENPU1_P_OFM_ROW_STRIDE, ENPU1_P_OFM_PIXEL_STRIDE, ENPU1_P_OFM_ZP,
+		ENPU1_P_ACT_MIN, ENPU1_P_ACT_MAX, ENPU1_P_SOFTMAX_TABLE_SRAM,
+		ENPU1_P_SOFTMAX_OUT_SCALE,
+	};
+	int counts[3] = { 0 };
+
+	good = 1;
+	for (int i = 0; i < 3000; i++) {
+		setup_small_conv();
+		for (int k = 0, nk = rr(1, 3); k < nk; k++) {
+			uint32_t v, r = regs[rnd() % (sizeof(regs) / sizeof(regs[0]))];
+
+			switch (rnd() % 6) {
+			case 0: v = 0; break;
+			case 1: v = (uint32_t)rr(1, 8); break;
+			case 2: v = (uint32_t)rr(0, 70000); break;
+			case 3: v = SRAM_SIZE - (uint32_t)rr(0, 2048); break;
+			case 4: v = 0xffffffffu - (uint32_t)rr(0, 3); break;
+			default: v = rnd(); break;
+			}
+			P[r] = v;
+		}
+		memcpy(before, sram, SRAM_SIZE);
+		enpu_engine_job_begin(&core);
+		int st = enpu_engine_run(&core, NULL, ENPU1_OP_SOFTMAX, P, NULL);
+
+		if (st == ENPU1_JOB_OK)
+			counts[0]++;
+		else if (st == ENPU1_JOB_DECODE_ERROR)
+			counts[1]++;
+		else if (st == ENPU1_JOB_SRAM_RANGE)
+			counts[2]++;
+		else
+			good = 0;
+		if (st != ENPU1_JOB_OK && memcmp(before, sram, SRAM_SIZE))
+			good = 0;
+	}
+	ok(good && counts[0] > 100 && counts[1] > 100 && counts[2] > 100,
+	   "3000 SOFTMAXes with random bad fields: OK %d, DECODE_ERROR %d, SRAM_RANGE %d, no "
+	   "crash, no write when refused", counts[0], counts[1], counts[2]);
 
 	static const uint32_t bad_ops[] = { 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x12, 0x1f,
 					    ENPU1_OP_MAX, 0xff, 0x120 };
@@ -1510,6 +1912,25 @@ static void test_hazards(void)
 	is_int(enpu_engine_run(&core, &mem, ENPU1_OP_CONV, P, NULL), ENPU1_JOB_OK,
 	       "CONV reading the previous CONV's output (same queue): no hazard");
 
+	/* SOFTMAX: IFM 0..63, table 4000..5023, OFM 1024..1087. */
+	enpu_engine_job_begin(&core);
+	dma_now(ENPU1_OP_DMA_LOAD, 5020, 8);
+	setup_small_conv();
+	is_int(enpu_engine_run(&core, &mem, ENPU1_OP_SOFTMAX, P, NULL), ENPU1_JOB_HAZARD,
+	       "SOFTMAX reading its table's last word while it is loaded: HAZARD");
+	enpu_engine_sync(&core);
+	is_int(enpu_engine_run(&core, &mem, ENPU1_OP_SOFTMAX, P, NULL), ENPU1_JOB_OK,
+	       "the same SOFTMAX after SYNC runs");
+	is_int(dma_now(ENPU1_OP_DMA_STORE, 1087, 1), ENPU1_JOB_HAZARD,
+	       "DMA_STORE of a SOFTMAX output's last byte without SYNC: HAZARD");
+	is_int(dma_now(ENPU1_OP_DMA_LOAD, 5024, 64), ENPU1_JOB_OK,
+	       "DMA_LOAD just past the SOFTMAX table (not written by compute): no hazard");
+	enpu_engine_job_begin(&core);
+	dma_now(ENPU1_OP_DMA_LOAD, 60, 8);
+	setup_small_conv();
+	is_int(enpu_engine_run(&core, &mem, ENPU1_OP_SOFTMAX, P, NULL), ENPU1_JOB_HAZARD,
+	       "SOFTMAX reading an IFM still being loaded: HAZARD");
+
 	/* More pending ranges than tracked: an implicit SYNC, never a false
 	 * hazard, and the timelines join. */
 	enpu_engine_job_begin(&core);
@@ -1602,6 +2023,29 @@ static void test_timing(void)
 	is_int(core.compute_time, 10 + 264, "LUT: bandwidth-bound cost uses SRAM bytes");
 	is_int(core.macs, 0, "LUT adds no MACs");
 
+	/* SOFTMAX, 4 rows of 100: 3 * 400 + 4 = 1204 / 16 = 76 vector
+	 * cycles, but each row's in-order sum is 100 dependent additions
+	 * (4 rows fit one pass of 16 lanes); SRAM 400 + 1024 + 400 = 1824 /
+	 * 32 = 57.  The sum chain bounds it. */
+	enpu_engine_job_begin(&core);
+	memset(P, 0, sizeof(P));
+	P[ENPU1_P_IFM_H] = P[ENPU1_P_OFM_H] = 4;
+	P[ENPU1_P_IFM_W] = P[ENPU1_P_OFM_W] = 1;
+	P[ENPU1_P_IFM_C] = P[ENPU1_P_OFM_C] = 100;
+	P[ENPU1_P_OFM_SRAM] = 8192;
+	P[ENPU1_P_SOFTMAX_TABLE_SRAM] = 20000;
+	is_int(enpu_engine_run(&core, &mem, ENPU1_OP_SOFTMAX, P, NULL), ENPU1_JOB_OK, "timing softmax runs");
+	is_int(core.compute_time, 10 + 100, "SOFTMAX: the in-order sum of a row bounds its cost");
+	/* 8 x 8 pixels of 4: 3 * 256 + 64 = 832 / 16 = 52; chains 64 / 16
+	 * lanes = 4 passes of 4 = 16; SRAM 256 + 1024 + 256 = 1536 / 32 = 48. */
+	enpu_engine_job_begin(&core);
+	P[ENPU1_P_IFM_H] = P[ENPU1_P_OFM_H] = 8;
+	P[ENPU1_P_IFM_W] = P[ENPU1_P_OFM_W] = 8;
+	P[ENPU1_P_IFM_C] = P[ENPU1_P_OFM_C] = 4;
+	enpu_engine_run(&core, &mem, ENPU1_OP_SOFTMAX, P, NULL);
+	is_int(core.compute_time, 10 + 52, "SOFTMAX: many short rows run at the vector rate");
+	is_int(core.macs, 0, "SOFTMAX adds no MACs");
+
 	/* MAX_POOL 8x8x16, 2x2 stride 2: 4*4*16*4 = 1024 / 16 = 64;
 	 * SRAM 1024 + 256 = 1280 / 32 = 40. */
 	enpu_engine_job_begin(&core);
@@ -1654,6 +2098,7 @@ int main(void)
 	test_eltwise(ENPU1_OP_MUL, 0, "mul (gemmlowp and fp32)");
 	test_eltwise(ENPU1_OP_MUL, 2, "mul, IFM2 per-pixel scalar broadcast over channels");
 	test_lut();
+	test_softmax();
 	test_in_place();
 	test_errors();
 	test_dma();

@@ -89,6 +89,14 @@ static void test_good(void)
 
 	is_int(status_of(only_end, 1, &off), ENPU1_JOB_OK, "END alone is a valid stream");
 
+	const uint32_t sm[] = { CMD(ENPU1_OP_SETP, 2, ENPU1_P_SOFTMAX_TABLE_SRAM), 64, 0x3b800000,
+				CMD(ENPU1_OP_SOFTMAX, 0, 0), CMD(ENPU1_OP_END, 0, 0) };
+
+	s = (struct seen){ 0 };
+	ok(enpu_fw_decode(sm, 5, record, &s, &off) == ENPU1_JOB_OK && s.n == 3 &&
+	   s.ops[1] == ENPU1_OP_SOFTMAX && s.offs[1] == 12,
+	   "SOFTMAX decodes as an operation without arguments");
+
 	uint32_t big[300];
 
 	big[0] = CMD(ENPU1_OP_NOP, 255, 0xffff);
@@ -142,6 +150,12 @@ static void test_bad(void)
 		{ { CMD(ENPU1_OP_FENCE, 4, 0), 0, 0, 0, 0, CMD(ENPU1_OP_END, 0, 0) }, 6,
 		  ENPU1_JOB_DECODE_ERROR, 0, "FENCE with 4 arguments" },
 		{ { CMD(ENPU1_OP_END, 1, 0), 0 }, 2, ENPU1_JOB_DECODE_ERROR, 0, "END with an argument" },
+		{ { CMD(ENPU1_OP_SYNC, 0, 0), CMD(ENPU1_OP_SOFTMAX, 1, 0), 0, CMD(ENPU1_OP_END, 0, 0) }, 4,
+		  ENPU1_JOB_DECODE_ERROR, 4, "SOFTMAX with an argument word" },
+		{ { CMD(ENPU1_OP_SOFTMAX, 0, 4), CMD(ENPU1_OP_END, 0, 0) }, 2,
+		  ENPU1_JOB_DECODE_ERROR, 0, "SOFTMAX with an immediate" },
+		{ { CMD(ENPU1_OP_SOFTMAX, 255, 0), CMD(ENPU1_OP_END, 0, 0) }, 2,
+		  ENPU1_JOB_DECODE_ERROR, 0, "SOFTMAX claiming 255 words past the end" },
 		{ { CMD(ENPU1_OP_SYNC, 0, 0), CMD(ENPU1_OP_LUT, 0, 0) }, 2, ENPU1_JOB_FENCE, 8,
 		  "missing END (status FENCE, offset = stream size)" },
 		{ { 0 }, 0, ENPU1_JOB_FENCE, 0, "empty stream" },
@@ -185,8 +199,9 @@ static void test_names(void)
 		good &= !!name == valid;
 		named += !!name;
 	}
-	ok(good && named == 15, "the 15 opcodes the decoder accepts are exactly the named ones");
+	ok(good && named == 16, "the 16 opcodes the decoder accepts are exactly the named ones");
 	ok(!strcmp(enpu_fw_op_name(ENPU1_OP_FULLY_CONNECTED), "fully_connected") &&
+	   !strcmp(enpu_fw_op_name(ENPU1_OP_SOFTMAX), "softmax") &&
 	   !strcmp(enpu_fw_op_name(ENPU1_OP_DMA_LOAD), "dma_load") &&
 	   !strcmp(enpu_fw_op_name(ENPU1_OP_SETP), "setp"), "op names are lower-case mnemonics");
 	ok(enpu_fw_op_name(0x100 | ENPU1_OP_CONV) == NULL, "opcodes above 8 bits have no name");

@@ -651,6 +651,23 @@ static void test_stream_errors(void)
 	enpu_fw_run_once(&hal, 0);
 	ok(last_event().status == ENPU1_JOB_UNSUPPORTED && fc[0].runs == 0,
 	   "an operation missing from FW_CAPS is UNSUPPORTED and never reaches the engine");
+
+	/* SOFTMAX: offered by this firmware, its parameters passed through
+	 * untouched; a firmware without it (caps 0x000700ff) refuses it. */
+	const uint32_t sm[] = { CMD(ENPU1_OP_SETP, 2, ENPU1_P_SOFTMAX_TABLE_SRAM), 4096, 0x3b800000,
+				CMD(ENPU1_OP_SOFTMAX, 0, 0), CMD(ENPU1_OP_END, 0, 0) };
+
+	ev = run_stream_words(sm, 5);
+	ok(ev.status == ENPU1_JOB_OK && fc[0].runs == 1 && fc[0].ops[0] == ENPU1_OP_SOFTMAX &&
+	   fc[0].params[0][ENPU1_P_SOFTMAX_TABLE_SRAM] == 4096 &&
+	   fc[0].params[0][ENPU1_P_SOFTMAX_OUT_SCALE] == 0x3b800000,
+	   "SOFTMAX reaches the engine with its table address and output scale");
+	boot();
+	enpu_fw.caps &= ~ENPU1_CAP_OP(ENPU1_OP_SOFTMAX);
+	submit_stream(0, 0, 49, sm, 5);
+	enpu_fw_run_once(&hal, 0);
+	ok(last_event().status == ENPU1_JOB_UNSUPPORTED && last_event().cmd_offset == 12 &&
+	   fc[0].runs == 0, "SOFTMAX without its FW_CAPS bit is UNSUPPORTED at its offset");
 	const uint32_t pc[] = { CMD(ENPU1_OP_SETP, 1, ENPU1_P_FLAGS), ENPU1_F_PER_CHANNEL,
 				CMD(ENPU1_OP_CONV, 0, 0), CMD(ENPU1_OP_END, 0, 0) };
 

@@ -1050,6 +1050,24 @@ CASES = {
     'logistic_i8_all': ('LOGISTIC', 'int8', 'every input code'),
     'tanh_u8_all': ('TANH', 'uint8', 'every input code'),
     'tanh_i8_all': ('TANH', 'int8', 'every input code'),
+    # SOFTMAX shapes for the chip's SOFTMAX (random_models.sh also runs these
+    # on the emu backend): row lengths that are no multiple of any vector
+    # width, one row and many, rows split across SRAM tiles.
+    'softmax_u8_1001': ('SOFTMAX', 'uint8', '1 row of 1001'),
+    'softmax_i8_1001': ('SOFTMAX', 'int8', '1 row of 1001'),
+    'softmax_u8_rows': ('SOFTMAX', 'uint8', '[1, 9, 7, 37]: 63 rows of 37'),
+    'softmax_i8_rows': ('SOFTMAX', 'int8', '[3, 5, 133]: 15 rows of 133'),
+    'softmax_u8_many': ('SOFTMAX', 'uint8', '[1, 40, 40, 3]: 1600 rows of 3'),
+    'softmax_i8_many': ('SOFTMAX', 'int8', '[700, 13]: 700 rows of 13'),
+    'softmax_u8_one': ('SOFTMAX', 'uint8', '[5, 1]: rows of one'),
+    'softmax_i8_wide': ('SOFTMAX', 'int8', '[2, 4099]: 2 rows of 4099'),
+}
+
+SOFTMAX_SHAPES = {
+    'softmax_u8_1001': [1, 1001], 'softmax_i8_1001': [1, 1001],
+    'softmax_u8_rows': [1, 9, 7, 37], 'softmax_i8_rows': [3, 5, 133],
+    'softmax_u8_many': [1, 40, 40, 3], 'softmax_i8_many': [700, 13],
+    'softmax_u8_one': [5, 1], 'softmax_i8_wide': [2, 4099],
 }
 
 
@@ -1083,6 +1101,8 @@ def build_case(g, name):
             if f[0] == PAD_SAME and f[1] == 2 and (kh, kw) == ((1, 3) if op == 'CONV_2D' else (3, 1)):
                 return y
             del g.m.ops[n:]
+    if op == 'SOFTMAX':
+        return g.softmax(g.input(SOFTMAX_SHAPES[name]))
     if op == 'CONCATENATION':
         x = g.input([1, 4, 5, 2])
         ins = [x] + [g.input([1, 4, 5, r.randint(1, 4)]) for _ in range(4)]

@@ -11,7 +11,10 @@
 # activation full range), directed single-operator cases (gen_tflite.py
 # --case) pinning known behaviours, random multi-operator models, and
 # classifiers (... -> FULLY_CONNECTED -> SOFTMAX) whose top class must also
-# agree.  Each model is first loaded with tflite-ref --info.  When a model
+# agree.  Models made only of operators in EMU_OPS (SOFTMAX: the chip's
+# SOFTMAX command) also run on --backend emu, which must put every operator
+# on the chip model and give the cpu backend's bytes.
+# Each model is first loaded with tflite-ref --info.  When a model
 # differs, the same model with every operator's output made a model output
 # is run as well, and every operator whose output differs while its inputs
 # are identical (a culprit) is named.
@@ -68,7 +71,7 @@ export ONLY_SEEDS=${ONLY_SEEDS-1}
 export CLS_SEEDS=${CLS_SEEDS-"101 102 103 104 105 106"}
 export KEEP=${KEEP-}
 exec python3 - <<'EOF'
-import json, math, os, random, shutil, struct, subprocess, sys, tempfile, time
+import json, math, os, random, re, shutil, struct, subprocess, sys, tempfile, time
 sys.dont_write_bytecode = True      # no __pycache__ in the source tree
 sys.path.insert(0, 'tests/lib')
 import gen_tflite
@@ -81,6 +84,7 @@ KEEP = os.environ['KEEP']
 FAMILIES = ('CONV_2D DEPTHWISE_CONV_2D FULLY_CONNECTED AVERAGE_POOL_2D MAX_POOL_2D ADD SUB '
             'MUL CONCATENATION RESHAPE SOFTMAX MEAN PAD LOGISTIC TANH HARD_SWISH '
             'RESIZE_BILINEAR QUANTIZE').split()
+EMU_OPS = {'SOFTMAX'}   # single-operator models of these also run on emu
 WHY = {}     # REASON -> explanation, for KNOWN_TODO entries
 TODO = {}
 for e in os.environ['KNOWN_TODO'].split():
@@ -141,6 +145,25 @@ def compare(ref, enpu, info):
     return res
 
 
+def emu_check(name, model, eins, info, desc):
+    """The model on --backend emu: every operator on the chip model, and
+    the cpu backend's bytes (W/enpu holds them)."""
+    d = os.path.join(W, 'emu')
+    shutil.rmtree(d, ignore_errors=True)
+    rc, out = sh([RUN, model] + eins + ['--backend', 'emu', '--no-cache', '--bench', '1',
+                                         '--dump', d])
+    m = re.search(r'(\d+) ops on the chip, (\d+) on the CPU', out)
+    if rc or not m:
+        tap(False, '%s: emu backend failed: %s (%s)' % (name, out[-300:], desc))
+        return
+    chip, cpu = int(m.group(1)), int(m.group(2))
+    diff = [i for i in range(len(info['outputs']))
+            if open('%s/output%d.bin' % (os.path.join(W, 'enpu'), i), 'rb').read() !=
+            open('%s/output%d.bin' % (d, i), 'rb').read()]
+    tap(not diff and cpu == 0, '%s: emu == cpu byte for byte, %d of %d ops on the chip%s (%s)' % (
+        name, chip, chip + cpu, ', outputs %s differ' % diff if diff else '', desc))
+
+
 def run_model(name, seed, **kw):
     """Generate, load in TFLite, run both, compare.  Returns (info, ok)."""
     for d in ('ref', 'enpu', 'aref', 'aenpu'):
@@ -179,6 +202,8 @@ def run_model(name, seed, **kw):
         todo = todo_for(name, None, refused=out)
         tap(False, '%s: enpu-run refuses a model TFLite runs: %s (%s)' % (name, out, desc), todo)
         return info, False
+    if all(op.split('(')[0] in EMU_OPS for op in info['ops']):
+        emu_check(name, model, eins, info, desc)
     res = compare(os.path.join(W, 'ref'), os.path.join(W, 'enpu'), info)
     if not any(res):
         tap(True, '%s: byte-identical (%s)' % (name, desc))

@@ -150,6 +150,14 @@ static int dis_cmd(void *ctx, const struct enpu_fw_cmd *c)
 			       p[ENPU1_P_FLAGS] & ENPU1_F_REQUANT_FP32 ? "F" : "-");
 		if (c->op == ENPU1_OP_ADD || c->op == ENPU1_OP_MUL)
 			printf(" ifm2 @0x%x", p[ENPU1_P_IFM2_SRAM]);
+		if (c->op == ENPU1_OP_SOFTMAX) {
+			float sc;
+
+			memcpy(&sc, &p[ENPU1_P_SOFTMAX_OUT_SCALE], sizeof(sc));
+			printf(" %s table @0x%x out_scale %g zp %d",
+			       p[ENPU1_P_DTYPE] == ENPU1_DTYPE_INT8 ? "int8" : "uint8",
+			       p[ENPU1_P_SOFTMAX_TABLE_SRAM], (double)sc, (int32_t)p[ENPU1_P_OFM_ZP]);
+		}
 		if (c->op != ENPU1_OP_LUT)
 			printf(" act [%d,%d]", (int32_t)p[ENPU1_P_ACT_MIN], (int32_t)p[ENPU1_P_ACT_MAX]);
 		break;

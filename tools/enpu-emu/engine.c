@@ -10,6 +10,7 @@
  * executable form, bit-exact with TFLite's integer kernels (gemmlowp
  * fixed-point requantization) and XNNPACK's fp32 requantization.
  */
+#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -19,6 +20,12 @@
 #include "enpu1_isa.h"
 #include "enpu_fw_hal.h"
 #include "engine.h"
+
+/* SOFTMAX is defined as a sequence of binary32 operations; wider
+ * intermediates (x87) would give other bits. */
+#if FLT_EVAL_METHOD != 0
+#error "the SOFTMAX datapath needs binary32 arithmetic (FLT_EVAL_METHOD 0)"
+#endif
 
 enum { Q_DMA = 0, Q_COMPUTE = 1 };
 
@@ -51,6 +58,9 @@ struct op {
 	uint64_t work;			/* MACs or vector elements */
 	uint64_t sram_bytes;
 	bool is_mac;
+	/* SOFTMAX: chain_rows rows each summing chain_len values in order */
+	uint64_t chain_rows;
+	uint32_t chain_len;
 };
 
 static inline bool mul_ovf(uint64_t a, uint64_t b, uint64_t *r)
@@ -442,6 +452,20 @@ static int decode_compute(struct op *o, const uint32_t *p)
 		o->work = out_elems;
 		o->sram_bytes = 256;
 		break;
+	case ENPU1_OP_SOFTMAX:
+		if (in->h != out->h || in->w != out->w || in->c != out->c)
+			return ENPU1_JOB_DECODE_ERROR;
+		/* The table is read as whole binary32 words. */
+		if (p[ENPU1_P_SOFTMAX_TABLE_SRAM] % 4)
+			return ENPU1_JOB_DECODE_ERROR;
+		add_read(o, p[ENPU1_P_SOFTMAX_TABLE_SRAM], 1024);
+		o->chain_rows = (uint64_t)out->h * out->w;
+		o->chain_len = out->c;
+		/* Three passes over each row (max, sum, scale), one reciprocal. */
+		if (mul_ovf(out_elems, 3, &t) || add_ovf(t, o->chain_rows, &o->work))
+			return ENPU1_JOB_DECODE_ERROR;
+		o->sram_bytes = 1024;
+		break;
 	}
 	if (add_ovf(o->sram_bytes, in_elems, &o->sram_bytes) ||
 	    add_ovf(o->sram_bytes, out_elems, &o->sram_bytes))
@@ -734,6 +758,74 @@ static void run_eltwise(struct enpu_engine_core *core, const struct op *o, const
 	}
 }
 
+/* binary32 to int32, truncating toward zero, saturating, NaN to 0. */
+static inline int64_t f2i_sat(float f)
+{
+	if (f != f)
+		return 0;
+	if (f >= 2147483648.0f)
+		return INT32_MAX;
+	if (f <= -2147483648.0f)
+		return INT32_MIN;
+	return (int32_t)f;
+}
+
+/*
+ * SOFTMAX: every float operation of isa.rst, one binary32 operation each
+ * and in the same order (the sum runs over the row in element order), so
+ * the bytes are the spec's on any IEEE-754 host.  Products and sums sit
+ * in separate statements because C lets a compiler contract a * b + c
+ * into one FMA only within an expression.
+ */
+static void run_softmax(struct enpu_engine_core *core, const struct op *o, const uint32_t *p)
+{
+	const struct fmap *a = &o->ifm, *out = &o->ofm;
+	const float scale = bits_to_float(p[ENPU1_P_SOFTMAX_OUT_SCALE]);
+	const uint8_t *tp = core->sram + p[ENPU1_P_SOFTMAX_TABLE_SRAM];
+	float tab[256];
+	struct rq r;
+
+	rq_init(&r, o, p);
+	/* Copied first: the OFM may overlap the table. */
+	for (int i = 0; i < 256; i++)
+		tab[i] = bits_to_float((uint32_t)rd_le32(tp + 4 * i));
+	for (uint32_t y = 0; y < out->h; y++) {
+		for (uint32_t x = 0; x < out->w; x++) {
+			const uint8_t *s = a->rd + y * a->rs + x * a->ps;
+			uint8_t *d = core->sram + out->base + y * out->rs + x * out->ps;
+			int32_t mx = val8(o->sgn, s[0]);
+
+			for (uint32_t c = 1; c < out->c; c++) {
+				int32_t v = val8(o->sgn, s[c]);
+
+				mx = v > mx ? v : mx;
+			}
+			/* Entry 255 - (mx - v), in [0, 255]: the maximum reads 255. */
+			const int32_t base = 255 - mx;
+			float sum = 0.0f;
+
+			for (uint32_t c = 0; c < out->c; c++)
+				sum += tab[base + val8(o->sgn, s[c])];
+			float den = sum * scale;
+			float inv = 1.0f / den;
+
+			for (uint32_t c = 0; c < out->c; c++) {
+				float pr = tab[base + val8(o->sgn, s[c])] * inv;
+				int64_t q;
+
+				if (o->sgn) {
+					q = f2i_sat(roundf(pr));
+				} else {
+					float h = pr + 0.5f;
+
+					q = f2i_sat(h);
+				}
+				store8(d + c, clamp_out(&r, q + r.zp));
+			}
+		}
+	}
+}
+
 static void run_lut(struct enpu_engine_core *core, const struct op *o, const uint32_t *p)
 {
 	const struct fmap *a = &o->ifm, *out = &o->ofm;
@@ -855,7 +947,7 @@ int enpu_engine_run(struct enpu_engine_core *core, const struct enpu_engine_mem 
 		fault = &dummy;
 	if (opcode == ENPU1_OP_DMA_LOAD || opcode == ENPU1_OP_DMA_STORE)
 		return run_dma(core, mem, opcode, params, fault);
-	if (opcode < ENPU1_OP_CONV || opcode > ENPU1_OP_LUT)
+	if (opcode < ENPU1_OP_CONV || opcode >= ENPU1_OP_MAX)
 		return ENPU1_JOB_DECODE_ERROR;
 
 	memset(&o, 0, sizeof(o));
@@ -896,6 +988,8 @@ int enpu_engine_run(struct enpu_engine_core *core, const struct enpu_engine_mem 
 			st = run_pool(core, &o, params);
 		else if (opcode == ENPU1_OP_LUT)
 			run_lut(core, &o, params);
+		else if (opcode == ENPU1_OP_SOFTMAX)
+			run_softmax(core, &o, params);
 		else
 			run_eltwise(core, &o, params);
 		break;
@@ -910,8 +1004,16 @@ int enpu_engine_run(struct enpu_engine_core *core, const struct enpu_engine_mem 
 	uint64_t sbpc = t && t->sram_bytes_per_cycle ? t->sram_bytes_per_cycle : 1;
 	uint64_t rate = o.is_mac ? mpc : (mpc / 4 ? mpc / 4 : 1);
 	uint64_t c1 = div_ceil(o.work, rate), c2 = div_ceil(o.sram_bytes, sbpc);
+	/* An in-order sum is a chain of dependent additions, one per cycle;
+	 * only separate rows run side by side, one per vector lane.  Bounded
+	 * by the SRAM size: the rows' elements are distinct bytes. */
+	uint64_t c3 = div_ceil(o.chain_rows, rate) * o.chain_len;
 
-	core->compute_time += (t ? t->op_overhead_cycles : 0) + (c1 > c2 ? c1 : c2);
+	if (c2 > c1)
+		c1 = c2;
+	if (c3 > c1)
+		c1 = c3;
+	core->compute_time += (t ? t->op_overhead_cycles : 0) + c1;
 	if (o.is_mac)
 		core->macs += o.work;
 	pending_add(core, Q_COMPUTE, (uint32_t)o.wr.lo, (uint32_t)o.wr.hi);
