@@ -3,7 +3,7 @@
 FW_SRCS := $(sort $(wildcard firmware/*.c))
 FW_SO := $(O)/firmware/enpu1-fw.so
 FW_IMAGE := $(O)/firmware/enpu/enpu1.bin
-FW_VERSION ?= 1.0.0
+FW_VERSION ?= 1.1.0
 FW_CFLAGS := $(CFLAGS_COMMON) -Ifirmware/include -fPIC -fvisibility=hidden
 
 FWPACK := $(O)/tools/enpu-fwpack

@@ -15,9 +15,9 @@
 #include "enpu_fw_hal.h"
 
 #ifndef ENPU_FW_VERSION_CODE
-#define ENPU_FW_VERSION_CODE	ENPU1_FW_VERSION(1, 0, 0)
+#define ENPU_FW_VERSION_CODE	ENPU1_FW_VERSION(1, 1, 0)
 #endif
-#define ENPU_FW_BUILD		"enpu1-fw 1.0.0"
+#define ENPU_FW_BUILD		"enpu1-fw 1.1.0"
 
 /* Every compute operation, plus the optional features the engine offers. */
 #define ENPU_FW_CAPS								\

@@ -357,7 +357,7 @@ static const uint32_t simple[] = { CMD(ENPU1_OP_CONV, 0, 0), CMD(ENPU1_OP_END, 0
 static void test_boot(void)
 {
 	is_int(boot(), 0, "init succeeds on a sane chip");
-	is_int(rd(ENPU1_REG_FW_VERSION), ENPU1_FW_VERSION(1, 0, 0), "FW_VERSION published");
+	is_int(rd(ENPU1_REG_FW_VERSION), ENPU1_FW_VERSION(1, 1, 0), "FW_VERSION published");
 	is_int(rd(ENPU1_REG_FW_ABI), ENPU1_FW_ABI, "FW_ABI published");
 	uint32_t caps = rd(ENPU1_REG_FW_CAPS);
 	int all = 1;
@@ -378,7 +378,7 @@ static void test_boot(void)
 	is_int(ev.csum, enpu1_event_csum(&ev), "the BOOT event's checksum is valid");
 	is_int(irqs[ENPU1_IRQ_VEC_EVENT], 1, "the EVENT vector was raised");
 	is_int(rd(ENPU1_REG_ERROR_STATUS), 0, "no error bits");
-	ok(enpu_fw_entry.abi == ENPU_FW_HAL_ABI && enpu_fw_entry.version == ENPU1_FW_VERSION(1, 0, 0) &&
+	ok(enpu_fw_entry.abi == ENPU_FW_HAL_ABI && enpu_fw_entry.version == ENPU1_FW_VERSION(1, 1, 0) &&
 	   enpu_fw_entry.build != NULL, "enpu_fw_entry carries ABI, version and build");
 }
 

@@ -27,12 +27,12 @@ t "runtime PM: idle chip autosuspends" suspended_when_idle
 counts_jobs() {
 	a=$(cat $pci/jobs_completed)
 	noop || return 1
-	test "$(cat $pci/jobs_completed)" -gt "$a" && test "$(cat $pci/fw_version)" = 1.0.0 &&
+	test "$(cat $pci/jobs_completed)" -gt "$a" && test "$(cat $pci/fw_version)" = 1.1.0 &&
 		test "$(cat $pci/busy_time_us)" -ge 0
 }
 t "sysfs counts completed jobs" counts_jobs
 t "runtime PM: resumed by a job, suspends again" suspended_when_idle
-t "debugfs shows rings, MMU slots and firmware" sh -c "grep -q 'event ring' $dbg/rings && grep -q 'slot 0' $dbg/mmu && grep -q 'version: 1.0.0' $dbg/firmware"
+t "debugfs shows rings, MMU slots and firmware" sh -c "grep -q 'event ring' $dbg/rings && grep -q 'slot 0' $dbg/mmu && grep -q 'version: 1.1.0' $dbg/firmware"
 forced_reset() {
 	r=$(cat $pci/resets)
 	echo 1 >$dbg/force_reset || return 1
