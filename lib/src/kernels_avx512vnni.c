@@ -34,6 +34,7 @@
 #endif
 
 #include <immintrin.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -51,6 +52,7 @@ struct gemm_hdr {
 	int k, kp, n, np;	/* depth, depth rounded to 4, channels, rounded to 16 */
 	int32_t row_mult;	/* uint8: 128 - wz, int8: 0 */
 	int direct;		/* input rows can be read in place */
+	int wide_scale;		/* some |scale| >= 0.5: acc * scale may leave int32 */
 };
 
 /* ---------------------------------------------------------------- GEMM */
@@ -77,6 +79,15 @@ static void gemm_pack(const struct enpu_conv_params *p, int u8, const void *wv, 
 	h->n = n;
 	h->np = np;
 	h->row_mult = u8 ? 128 - p->w_zp : 0;
+	/*
+	 * |acc| <= 2^31, so below 0.5 the product stays inside int32 and
+	 * cvtps2dq never meets its out-of-range value; the saturating packs
+	 * and the byte clamps then do the whole clamp.
+	 */
+	h->wide_scale = 0;
+	for (int c = 0; c < p->oc; c++)
+		if (!(fabsf(p->rq.scale[c]) < 0.5f))
+			h->wide_scale = 1;
 	h->direct = u8 && p->fh == 1 && p->fw == 1 && p->pad_t == 0 && p->pad_l == 0 &&
 		    p->ic % 4 == 0;
 	int32_t *cn = (int32_t *)((char *)h + rup(sizeof(*h), 64));
@@ -209,21 +220,26 @@ static __mmask16 lane_mask(int left)
 
 /*
  * The epilogue (activation bounds are ordered and inside the 8-bit range,
- * kernels.h's contract): only the upper clamp in float (it also keeps cvtps2dq away from
- * its out-of-range value), then zero point, saturating packs and the lower
- * clamp on 64 bytes at once.  round(max(f, lo)) == max(round(f), lo) for an
+ * kernels.h's contract): zero point, saturating packs and both clamps on 64
+ * bytes at once; the upper clamp is also done in float only for layers
+ * with a scale >= 0.5, where acc * scale could reach cvtps2dq's
+ * out-of-range value.  round(max(f, lo)) == max(round(f), lo) for an
  * integer lo, so this is the scalar rule's value; the packs interleave
  * 128-bit lanes, which one dword permute undoes.
  */
 struct pack_epi {
 	__m512 hi;
 	__m512i zp16, bmin, bmax, perm;
+	int clamp_hi;		/* the float upper clamp is needed against overflow */
 };
 
-ALWAYS_INLINE __m512i quant_hi(__m512i acc, const float *scale, __mmask16 mk, __m512 hi)
+ALWAYS_INLINE __m512i quant_hi(__m512i acc, const float *scale, __mmask16 mk,
+			       const struct pack_epi *e)
 {
 	__m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), _mm512_maskz_loadu_ps(mk, scale));
-	return _mm512_cvtps_epi32(_mm512_min_ps(f, hi));
+	if (e->clamp_hi)
+		f = _mm512_min_ps(f, e->hi);
+	return _mm512_cvtps_epi32(f);
 }
 
 ALWAYS_INLINE void pack_store(int u8, int nv, __m512i q0, __m512i q1, __m512i q2, __m512i q3,
@@ -244,7 +260,7 @@ ALWAYS_INLINE void pack_store(int u8, int nv, __m512i q0, __m512i q1, __m512i q2
 }
 
 #define VEC_Q(r, v) quant_hi(_mm512_add_epi32(acc##r##_##v, rt), scale + (v) * NB,	\
-			     lane_mask(ncount - (v) * NB), e->hi)
+			     lane_mask(ncount - (v) * NB), e)
 #define ROW_PACK(r) do {							\
 	if ((r) < mr) {								\
 		__m512i rt = _mm512_set1_epi32(rowterm[r]);			\
@@ -381,6 +397,7 @@ static void enpu_q8_gemm_minmax_fp32_c4__avx512vnni(const struct enpu_conv_param
 	/* The epilogue's constants, built once per call rather than per tile. */
 	struct pack_epi e;
 	e.hi = _mm512_set1_ps((float)(rq->act_max - rq->out_zp));
+	e.clamp_hi = h->wide_scale;
 	e.zp16 = _mm512_set1_epi16((int16_t)rq->out_zp);
 	e.bmin = _mm512_set1_epi8((char)rq->act_min);
 	e.bmax = _mm512_set1_epi8((char)rq->act_max);
