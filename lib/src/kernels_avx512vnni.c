@@ -139,8 +139,8 @@ static uint32_t byte_sum(const uint8_t *a, int n)
  * zero point; int8 is flipped to the unsigned domain; depth padding is 0
  * (its weights are 0 too).
  */
-static void gather_row(const struct enpu_conv_params *p, int u8, const uint8_t *in, int b,
-		       int oy, int ox, uint8_t *dst, int kp)
+static uint32_t gather_row(const struct enpu_conv_params *p, int u8, const uint8_t *in, int b,
+			   int oy, int ox, uint8_t *dst, int kp, int want_sum)
 {
 	uint8_t zp = (uint8_t)p->in_zp;
 	uint8_t *d = dst;
@@ -149,6 +149,34 @@ static void gather_row(const struct enpu_conv_params *p, int u8, const uint8_t *
 	int ix0 = ox * p->sw - p->pad_l;
 	int row_inside = p->dw == 1 && ix0 >= 0 && ix0 + p->fw <= p->iw && span <= 64;
 	__mmask64 span_mask = span >= 64 ? ~0ull : (1ull << span) - 1;
+	int iy0 = oy * p->sh - p->pad_t;
+
+	/*
+	 * A whole window inside the input and at most 64 bytes (the first
+	 * layer's 3x3x3): assembled in a register by masked loads that each
+	 * land at their row's offset, then written with one full store.  The
+	 * tile loads 4-byte pieces of it right away, and a load that overlaps
+	 * masked or narrower stores cannot be forwarded from them: it waits
+	 * for them to retire.  Bytes from k on stay 0 for uint8's row sum;
+	 * the store's overrun belongs to the next row (written after) or the
+	 * scratch slack.
+	 */
+	if (row_inside && p->fh * span <= 64 && p->dh == 1 && iy0 >= 0 && iy0 + p->fh <= p->ih) {
+		__m512i row = _mm512_setzero_si512();
+		const uint8_t *src = in + (((size_t)b * p->ih + iy0) * p->iw + ix0) * p->ic;
+		for (int ky = 0; ky < p->fh; ky++, src += (size_t)p->iw * p->ic) {
+			/* Lane j reads base + j; only lanes [ky*span, (ky+1)*span) load. */
+			const void *base = (const void *)((uintptr_t)src - (uintptr_t)(ky * span));
+			row = _mm512_mask_loadu_epi8(row, span_mask << (ky * span), base);
+		}
+		/* int8 has no row sum, and the padded depth meets zero weights. */
+		if (!u8)
+			row = _mm512_xor_si512(row, _mm512_set1_epi8((char)0x80));
+		_mm512_storeu_si512(dst, row);
+		/* From the register: reading the row back would wait for the store. */
+		return want_sum ? (uint32_t)_mm512_reduce_add_epi64(
+					  _mm512_sad_epu8(row, _mm512_setzero_si512())) : 0;
+	}
 	for (int ky = 0; ky < p->fh; ky++) {
 		int iy = oy * p->sh - p->pad_t + ky * p->dh;
 		if (row_inside && iy >= 0 && iy < p->ih) {
@@ -180,6 +208,7 @@ static void gather_row(const struct enpu_conv_params *p, int u8, const uint8_t *
 		}
 	}
 	memset(dst + k, 0, (size_t)(kp - k));
+	return want_sum ? byte_sum(dst, k) : 0;
 }
 
 /*
@@ -420,14 +449,17 @@ static void enpu_q8_gemm_minmax_fp32_c4__avx512vnni(const struct enpu_conv_param
 		int32_t rt[MR_MAX];
 		for (int r = 0; r < mr; r++) {
 			size_t mm = m + r;
-			if (direct) {
-				a[r] = in + mm * p->ic;
-			} else if (direct_strided) {
-				a[r] = in + (((size_t)cb * p->ih + (size_t)coy * p->sh) * p->iw +
-					     (size_t)cox * p->sw) * p->ic;
+			if (direct || direct_strided) {
+				a[r] = direct ? in + mm * p->ic :
+					in + (((size_t)cb * p->ih + (size_t)coy * p->sh) * p->iw +
+					      (size_t)cox * p->sw) * p->ic;
+				rt[r] = h->row_mult ?
+					(int32_t)(u32(h->row_mult) * byte_sum(a[r], h->k)) : 0;
 			} else {
-				gather_row(p, u8, in, cb, coy, cox, rows + (size_t)r * kp, kp);
+				uint32_t sum = gather_row(p, u8, in, cb, coy, cox, rows + (size_t)r * kp,
+							  kp, h->row_mult != 0);
 				a[r] = rows + (size_t)r * kp;
+				rt[r] = (int32_t)(u32(h->row_mult) * sum);
 			}
 			if (++cox == p->ow) {
 				cox = 0;
@@ -437,7 +469,6 @@ static void enpu_q8_gemm_minmax_fp32_c4__avx512vnni(const struct enpu_conv_param
 				}
 			}
 			orow[r] = out + mm * n;
-			rt[r] = h->row_mult ? (int32_t)(u32(h->row_mult) * byte_sum(a[r], h->k)) : 0;
 		}
 		for (int c = n0; c < n1; c += PANEL) {
 			int panel = c / PANEL;
