@@ -187,35 +187,6 @@ static int out_size(int pad, int in, int f, int stride, int dil, int *pad_lead)
 	return out;
 }
 
-/* TFLite's CalculateActivationRangeQuantized, as ops.c computes it. */
-static int act_range(int act, const struct ir_tensor *o, int32_t *lo, int32_t *hi)
-{
-	*lo = o->type == ENPU_TYPE_UINT8 ? 0 : -128;
-	*hi = o->type == ENPU_TYPE_UINT8 ? 255 : 127;
-	float s = o->scale[0];
-	int32_t z = (int32_t)o->zp[0];
-#define QZ(f) q_sat_add(z, q_f2i(roundf((f) / s)))
-	switch (act) {
-	case ACT_NONE:
-		break;
-	case ACT_RELU:
-		*lo = QZ(0.0f) > *lo ? QZ(0.0f) : *lo;
-		break;
-	case ACT_RELU6:
-		*lo = QZ(0.0f) > *lo ? QZ(0.0f) : *lo;
-		*hi = QZ(6.0f) < *hi ? QZ(6.0f) : *hi;
-		break;
-	case ACT_RELU_N1_TO_1:
-		*lo = QZ(-1.0f) > *lo ? QZ(-1.0f) : *lo;
-		*hi = QZ(1.0f) < *hi ? QZ(1.0f) : *hi;
-		break;
-	default:
-		return -1;
-	}
-#undef QZ
-	return *lo > *hi ? -1 : 0;
-}
-
 static int is_q8(const struct ir_tensor *t)
 {
 	return (t->type == ENPU_TYPE_UINT8 || t->type == ENPU_TYPE_INT8) && t->nq == 1;
@@ -262,7 +233,7 @@ static const char *describe_mac(struct cctx *c, const struct ir_op *op, struct l
 	l->in_zp = (int32_t)x->zp[0];
 	l->out_zp = (int32_t)o->zp[0];
 	l->w_zp = w->type == ENPU_TYPE_UINT8 ? (int32_t)w->zp[0] : 0;
-	if (act_range(op->o.act, o, &l->amin, &l->amax))
+	if (enpu_act_range(op->o.act, o, &l->amin, &l->amax))
 		return "fused activation the chip cannot clamp";
 	if (fc) {
 		if (w->ndim != 2 || op->o.fc_weights_format)
@@ -372,7 +343,7 @@ static const char *describe_pool(struct cctx *c, const struct ir_op *op, struct 
 	for (int xx = 0; xx < l->ow; xx++)
 		if ((int64_t)xx * l->sw - l->pl + l->fw <= 0 || (int64_t)xx * l->sw - l->pl >= l->iw)
 			return "a pooling window lies entirely in the padding";
-	if (act_range(op->o.act, o, &l->amin, &l->amax))
+	if (enpu_act_range(op->o.act, o, &l->amin, &l->amax))
 		return "fused activation the chip cannot clamp";
 	l->grp_bytes = 0;
 	return NULL;
@@ -414,7 +385,7 @@ static const char *describe_add(struct cctx *c, const struct ir_op *op, struct l
 	l->in_zp = p.in1_zp = (int32_t)a->zp[0];
 	l->in2_zp = p.in2_zp = (int32_t)b->zp[0];
 	l->out_zp = p.out_zp = (int32_t)o->zp[0];
-	if (act_range(op->o.act, o, &l->amin, &l->amax))
+	if (enpu_act_range(op->o.act, o, &l->amin, &l->amax))
 		return "fused activation the chip cannot clamp";
 	p.act_min = l->amin;
 	p.act_max = l->amax;

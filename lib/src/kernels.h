@@ -68,6 +68,9 @@ struct enpu_add_params {
  * kernels and the chip compiler both use it, so their bits agree. */
 ENPU_HIDDEN int enpu_xnn_add_params(struct enpu_add_params *p, float ra, float rb);
 
+/* A fused activation's quantized output bounds (ops.c; the compiler uses it too). */
+ENPU_HIDDEN int enpu_act_range(int act, const struct ir_tensor *o, int32_t *lo, int32_t *hi);
+
 struct enpu_kernels {
 	const char *isa;
 	void (*conv_qu8)(const struct enpu_conv_params *p, const uint8_t *in, const uint8_t *w,

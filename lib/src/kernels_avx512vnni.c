@@ -142,14 +142,11 @@ static uint32_t byte_sum(const uint8_t *a, int n)
 static uint32_t gather_row(const struct enpu_conv_params *p, int u8, const uint8_t *in, int b,
 			   int oy, int ox, uint8_t *dst, int kp, int want_sum)
 {
-	uint8_t zp = (uint8_t)p->in_zp;
-	uint8_t *d = dst;
 	/* With dilation 1 a window row is fw*ic contiguous input bytes. */
 	int span = p->fw * p->ic;
-	int ix0 = ox * p->sw - p->pad_l;
+	int ix0 = ox * p->sw - p->pad_l, iy0 = oy * p->sh - p->pad_t;
 	int row_inside = p->dw == 1 && ix0 >= 0 && ix0 + p->fw <= p->iw && span <= 64;
 	__mmask64 span_mask = span >= 64 ? ~0ull : (1ull << span) - 1;
-	int iy0 = oy * p->sh - p->pad_t;
 
 	/*
 	 * A whole window inside the input and at most 64 bytes (the first
@@ -177,24 +174,7 @@ static uint32_t gather_row(const struct enpu_conv_params *p, int u8, const uint8
 		return want_sum ? (uint32_t)_mm512_reduce_add_epi64(
 					  _mm512_sad_epu8(row, _mm512_setzero_si512())) : 0;
 	}
-	for (int ky = 0; ky < p->fh; ky++) {
-		int iy = oy * p->sh - p->pad_t + ky * p->dh;
-		if (row_inside && iy >= 0 && iy < p->ih) {
-			const uint8_t *src = in + (((size_t)b * p->ih + iy) * p->iw + ix0) * p->ic;
-			_mm512_mask_storeu_epi8(d, span_mask, _mm512_maskz_loadu_epi8(span_mask, src));
-			d += span;
-			continue;
-		}
-		for (int kx = 0; kx < p->fw; kx++, d += p->ic) {
-			int ix = ix0 + kx * p->dw;
-			if (iy < 0 || iy >= p->ih || ix < 0 || ix >= p->iw)
-				memset(d, zp, (size_t)p->ic);
-			else
-				memcpy(d, in + (((size_t)b * p->ih + iy) * p->iw + ix) * p->ic,
-				       (size_t)p->ic);
-		}
-	}
-	int k = (int)(d - dst);
+	int k = im2col_window(p, in, b, oy, ox, dst);
 	if (!u8) {
 		const __m512i flip = _mm512_set1_epi8((char)0x80);
 		int i = 0;

@@ -100,21 +100,8 @@ static void gather_row(const struct enpu_conv_params *p, const uint8_t *in, size
 		       uint8_t *dst, int kp)
 {
 	size_t hw = (size_t)p->oh * p->ow;
-	int b = (int)(m / hw), oy = (int)(m % hw / p->ow), ox = (int)(m % p->ow);
-	uint8_t zp = (uint8_t)p->in_zp;
-	uint8_t *d = dst;
-	for (int ky = 0; ky < p->fh; ky++) {
-		int iy = oy * p->sh - p->pad_t + ky * p->dh;
-		for (int kx = 0; kx < p->fw; kx++, d += p->ic) {
-			int ix = ox * p->sw - p->pad_l + kx * p->dw;
-			if (iy < 0 || iy >= p->ih || ix < 0 || ix >= p->iw)
-				memset(d, zp, (size_t)p->ic);
-			else
-				memcpy(d, in + (((size_t)b * p->ih + iy) * p->iw + ix) * p->ic,
-				       (size_t)p->ic);
-		}
-	}
-	memset(d, 0, (size_t)(kp - (d - dst)));
+	int k = im2col_window(p, in, (int)(m / hw), (int)(m % hw / p->ow), (int)(m % p->ow), dst);
+	memset(dst + k, 0, (size_t)(kp - k));
 }
 
 /* sum(x) over k row bytes in the layer's signedness (a dot product with ones), wrapping. */

@@ -10,6 +10,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+#include "kernels.h"
 
 static inline size_t rup(size_t x, size_t a)
 {
@@ -25,6 +28,29 @@ static inline void *align64(const void *p)
 static inline uint32_t u32(int32_t x)
 {
 	return (uint32_t)x;
+}
+
+/*
+ * The input bytes under output pixel (b, oy, ox)'s window, tap after tap,
+ * into dst (one im2col row); taps in the padding read the input zero
+ * point.  Returns the bytes written, fh * fw * ic.
+ */
+static inline int im2col_window(const struct enpu_conv_params *p, const uint8_t *in, int b,
+				int oy, int ox, uint8_t *dst)
+{
+	uint8_t *d = dst;
+	for (int ky = 0; ky < p->fh; ky++) {
+		int iy = oy * p->sh - p->pad_t + ky * p->dh;
+		for (int kx = 0; kx < p->fw; kx++, d += p->ic) {
+			int ix = ox * p->sw - p->pad_l + kx * p->dw;
+			if (iy < 0 || iy >= p->ih || ix < 0 || ix >= p->iw)
+				memset(d, (uint8_t)p->in_zp, (size_t)p->ic);
+			else
+				memcpy(d, in + (((size_t)b * p->ih + iy) * p->iw + ix) * p->ic,
+				       (size_t)p->ic);
+		}
+	}
+	return (int)(d - dst);
 }
 
 #endif

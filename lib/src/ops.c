@@ -57,8 +57,12 @@ static void qrange(int type, int32_t *lo, int32_t *hi)
 	}
 }
 
-static int act_range(const struct ir_op *op, int idx, int act, const struct ir_tensor *o,
-		     int32_t *lo, int32_t *hi)
+/*
+ * TFLite's CalculateActivationRangeQuantized: -EINVAL for an activation we
+ * do not know, -ERANGE when it leaves no output value.  The chip compiler
+ * calls it too, so both sides clamp to the same bounds.
+ */
+int enpu_act_range(int act, const struct ir_tensor *o, int32_t *lo, int32_t *hi)
 {
 	qrange(o->type, lo, hi);
 	float s = o->scale[0];
@@ -79,10 +83,19 @@ static int act_range(const struct ir_op *op, int idx, int act, const struct ir_t
 		*hi = QZ(1.0f) < *hi ? QZ(1.0f) : *hi;
 		break;
 	default:
-		return FAIL("fused activation %d is not supported", act);
+		return -EINVAL;
 	}
 #undef QZ
-	if (*lo > *hi)
+	return *lo > *hi ? -ERANGE : 0;
+}
+
+static int act_range(const struct ir_op *op, int idx, int act, const struct ir_tensor *o,
+		     int32_t *lo, int32_t *hi)
+{
+	int r = enpu_act_range(act, o, lo, hi);
+	if (r == -EINVAL)
+		return FAIL("fused activation %d is not supported", act);
+	if (r)
 		return FAIL("fused activation leaves an empty output range");
 	return 0;
 }
