@@ -22,26 +22,9 @@
 #include "kernels.h"
 #include "quant.h"
 #include "tap.h"
+#define TEST_RNG_SEED 0x243f6a8885a308d3ull
+#include "rng.h"
 
-static uint64_t rng = 0x243f6a8885a308d3ull;
-
-static uint32_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 16);
-}
-
-static int rint_in(int lo, int hi)
-{
-	return lo + (int)(rnd() % (uint32_t)(hi - lo + 1));
-}
-
-static float rfloat(float lo, float hi)
-{
-	return lo + (hi - lo) * (float)(rnd() % 1000000) / 1e6f;
-}
 
 static int out_dim(int same, int in, int f, int s, int d, int *pad)
 {

@@ -16,26 +16,9 @@
 #include "quant.h"
 #include "ref_quant.h"
 #include "tap.h"
+#define TEST_RNG_SEED 0x9e3779b97f4a7c15ull
+#include "rng.h"
 
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-static uint32_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 16);
-}
-
-static int rint_in(int lo, int hi)
-{
-	return lo + (int)(rnd() % (uint32_t)(hi - lo + 1));
-}
-
-static float rfloat(float lo, float hi)
-{
-	return lo + (hi - lo) * (float)(rnd() % 1000000) / 1e6f;
-}
 
 static int32_t ref_requant(int32_t acc, int mode, int32_t mult, int shift, float scale,
 			   int32_t zp, int32_t lo, int32_t hi)

@@ -19,21 +19,9 @@
 #include "lstm.h"
 #include "ref_quant.h"
 #include "tap.h"
+#define TEST_RNG_SEED 0x2545f4914f6cdd1dull
+#include "rng.h"
 
-static uint64_t rng = 0x2545f4914f6cdd1dull;
-
-static uint32_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 16);
-}
-
-static int rint_in(int lo, int hi)
-{
-	return lo + (int)(rnd() % (uint32_t)(hi - lo + 1));
-}
 
 /* ---- reference fixed point, on doubles holding raw int16 values ---- */
 

@@ -14,16 +14,8 @@
 
 #include "qops.h"
 #include "tap.h"
-
-static uint64_t rng = 0x2545f4914f6cdd1dull;
-
-static uint32_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 16);
-}
+#define TEST_RNG_SEED 0x2545f4914f6cdd1dull
+#include "rng.h"
 
 static int64_t floordiv(int64_t a, int64_t b)
 {
