@@ -1,7 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
  * Chunks are claimed through one 64-bit word holding (job generation,
- * next chunk): a worker that read a job's function and context claims a
+ * chunks taken from the front, chunks taken from the back).  The caller
+ * takes chunks from the front, the workers from the back.  Operators
+ * number their chunks in output order, so when nobody is delayed the
+ * caller computes the first part of every operator's output and the
+ * worker the last: each then mostly reads what it wrote itself in the
+ * previous operator, from its own L2, instead of pulling the other core's
+ * half across.  A delayed thread still only costs the chunk it holds.
+ * A worker that read a job's function and context claims a
  * chunk only if the word still names that job, so a late worker can never
  * run a stale job's function on a newer job's chunk, and the caller's
  * context (on its stack) is only used while the caller waits for it.  The
@@ -37,7 +44,8 @@ struct enpu_pool {
 	pthread_cond_t cv;
 	pthread_cond_t done_cv;
 	atomic_int caller_sleeps;
-	_Atomic uint64_t state;	/* generation << 32 | next chunk */
+	_Atomic uint64_t state;	/* generation << 32 | taken from front << 16 | from back */
+	_Atomic size_t base;	/* chunk number of this job's chunk 0 (jobs of > 65535 chunks) */
 	_Atomic size_t done;	/* chunks finished in the current job */
 	_Atomic(enpu_pool_fn) fn;
 	_Atomic(void *) ctx;
@@ -60,28 +68,36 @@ static inline void cpu_relax(void)
 #endif
 }
 
-/* Claims and runs chunks of job `gen` until none are left or the job changed. */
-static void work(struct enpu_pool *p, uint32_t gen, void *scratch)
+#define MAX_JOB_CHUNKS 0xffffu	/* what 16 bits count from either end */
+
+/*
+ * Claims and runs chunks of job `gen` until none are left or the job
+ * changed: from the front for the caller, from the back for workers.
+ */
+static void work(struct enpu_pool *p, uint32_t gen, void *scratch, int from_back)
 {
 	enpu_pool_fn fn = atomic_load_explicit(&p->fn, memory_order_acquire);
 	void *ctx = atomic_load_explicit(&p->ctx, memory_order_acquire);
 	size_t n = atomic_load_explicit(&p->nchunks, memory_order_acquire);
+	size_t base = atomic_load_explicit(&p->base, memory_order_acquire);
 	uint64_t s = atomic_load_explicit(&p->state, memory_order_acquire);
 	for (;;) {
-		if ((uint32_t)(s >> 32) != gen || (s & 0xffffffffu) >= n)
+		size_t front = (size_t)(s >> 16 & 0xffffu), back = (size_t)(s & 0xffffu);
+		if ((uint32_t)(s >> 32) != gen || front + back >= n)
 			return;
-		if (!atomic_compare_exchange_weak_explicit(&p->state, &s, s + 1,
+		uint64_t next = from_back ? s + 1 : s + (1u << 16);
+		if (!atomic_compare_exchange_weak_explicit(&p->state, &s, next,
 							   memory_order_acq_rel,
 							   memory_order_acquire))
 			continue;
-		fn(ctx, (size_t)(s & 0xffffffffu), scratch);
+		fn(ctx, base + (from_back ? n - 1 - back : front), scratch);
 		/* seq_cst against caller_sleeps: either it sees this chunk done or we see it asleep. */
 		if (atomic_fetch_add(&p->done, 1) + 1 == n && atomic_load(&p->caller_sleeps)) {
 			pthread_mutex_lock(&p->mu);
 			pthread_cond_signal(&p->done_cv);
 			pthread_mutex_unlock(&p->mu);
 		}
-		s++;
+		s = next;
 	}
 }
 
@@ -112,7 +128,7 @@ static void *worker(void *arg)
 		if (atomic_load(&p->quit))
 			return NULL;
 		seen = g;
-		work(p, g, p->scratch[tid]);
+		work(p, g, p->scratch[tid], 1);
 	}
 }
 
@@ -192,6 +208,9 @@ int enpu_pool_threads(const struct enpu_pool *p)
 	return p ? p->n : 1;
 }
 
+static void run_job(struct enpu_pool *p, enpu_pool_fn fn, void *ctx, size_t base,
+		    size_t nchunks);
+
 void enpu_pool_run(struct enpu_pool *p, enpu_pool_fn fn, void *ctx, size_t nchunks)
 {
 	if (p->n == 1 || nchunks <= 1) {
@@ -199,11 +218,20 @@ void enpu_pool_run(struct enpu_pool *p, enpu_pool_fn fn, void *ctx, size_t nchun
 			fn(ctx, c, p->scratch[0]);
 		return;
 	}
+	for (size_t base = 0; base < nchunks; base += MAX_JOB_CHUNKS)
+		run_job(p, fn, ctx, base,
+			nchunks - base < MAX_JOB_CHUNKS ? nchunks - base : MAX_JOB_CHUNKS);
+}
+
+static void run_job(struct enpu_pool *p, enpu_pool_fn fn, void *ctx, size_t base,
+		    size_t nchunks)
+{
 	uint32_t gen = (uint32_t)(atomic_load_explicit(&p->state, memory_order_relaxed) >> 32) + 1;
 	atomic_store(&p->state, (uint64_t)gen << 32);	/* odd: being set up */
 	atomic_store_explicit(&p->fn, fn, memory_order_release);
 	atomic_store_explicit(&p->ctx, ctx, memory_order_release);
 	atomic_store_explicit(&p->nchunks, nchunks, memory_order_release);
+	atomic_store_explicit(&p->base, base, memory_order_release);
 	atomic_store_explicit(&p->done, 0, memory_order_relaxed);
 	gen++;
 	/* seq_cst against the sleepers count: either the worker sees the job or we see it asleep. */
@@ -214,7 +242,7 @@ void enpu_pool_run(struct enpu_pool *p, enpu_pool_fn fn, void *ctx, size_t nchun
 		pthread_cond_broadcast(&p->cv);
 		pthread_mutex_unlock(&p->mu);
 	}
-	work(p, gen, p->scratch[0]);
+	work(p, gen, p->scratch[0], 0);
 	for (unsigned spins = 0; atomic_load_explicit(&p->done, memory_order_acquire) < nchunks;
 	     spins++) {
 		if (spins < JOIN_SPINS) {
