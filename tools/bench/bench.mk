@@ -8,3 +8,11 @@ $(LATENCY): tools/bench/enpu-latency.c $(DEV_SRCS) $(DEV_HDRS) | $(O)/tools/
 # cpu.sh builds cpu-bench and xnn-model itself: they link XNNPACK and oneDNN,
 # which nothing outside make bench needs.
 BENCH_TARGETS += tools/bench/cpu.sh
+
+# enpu-threads: 1 against N threads on the CPU backend, paired per round
+# (cpu.sh runs it for the 2-thread target).
+THREADS_BENCH := $(O)/tools/enpu-threads
+ALL_TARGETS += $(THREADS_BENCH)
+
+$(THREADS_BENCH): tools/bench/enpu-threads.c lib/include/enpu/enpu.h $(O)/lib/libenpu.a | $(O)/tools/
+	$(CC) $(CFLAGS_COMMON) -Ilib/include -o $@ $< $(O)/lib/libenpu.a $(LIB_LIBS)
