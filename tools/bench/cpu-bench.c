@@ -700,6 +700,44 @@ int main(void)
 	double pw_share = macs[2] / (tot[2][I_BEST] * 1e6) / peak;
 	printf("\nLargest output difference over all layers: enpu %s vs XNNPACK %d, enpu avx2 vs "
 	       "XNNPACK %d, oneDNN vs enpu scalar %d\n", best, maxdiff[0], maxdiff[1], maxdiff[2]);
+
+	/*
+	 * Is memory what holds the shallow pointwise layers back?  The same
+	 * channel counts on maps from 112x112 (their bytes spill out of L2)
+	 * down to 7x7 (everything in L1): a memory-bound layer speeds up as
+	 * its map shrinks, a compute-bound one keeps its GMAC/s.
+	 */
+	static const int shallow[][2] = { { 32, 16 }, { 16, 96 }, { 96, 24 }, { 24, 144 },
+					  { 144, 24 }, { 32, 192 } };
+	static const int maps[] = { 112, 56, 28, 7 };
+	printf("\nShallow pointwise layers by map size (enpu %s, 1 thread, median of %d;\n"
+	       "GMAC/s and %% of peak; input + output bytes at the largest map in brackets):\n\n",
+	       best, SAMPLES);
+	printf("%-12s", "channels");
+	for (size_t mi = 0; mi < sizeof(maps) / sizeof(maps[0]); mi++)
+		printf(" | %3dx%-3d %4s", maps[mi], maps[mi], "%pk");
+	printf("\n");
+	for (size_t si = 0; si < sizeof(shallow) / sizeof(shallow[0]); si++) {
+		char name[24];
+		snprintf(name, sizeof(name), "%d->%d", shallow[si][0], shallow[si][1]);
+		printf("%-12s", name);
+		for (size_t mi = 0; mi < sizeof(maps) / sizeof(maps[0]); mi++) {
+			struct layer l = { .kind = PW, .hw = maps[mi], .ic = shallow[si][0],
+					   .oc = shallow[si][1], .f = 1, .s = 1 };
+			struct data d;
+			make_data(&l, &d);
+			struct enpu_case eb;
+			enpu_setup(&eb, kb, &l, &d, W_ZP, d.out[I_BEST]);
+			struct runner r = { enpu_run, &eb, 0, { 0 } };
+			time_all(&r, 1);
+			double g = layer_macs(&l) / (r.ts[SAMPLES / 2] * 1e9);
+			printf(" | %7.1f %4.0f", g, 100 * g / peak);
+			enpu_free(&eb);
+			free_data(&d);
+		}
+		printf("  [%d KiB]\n", 112 * 112 * (shallow[si][0] + shallow[si][1]) / 1024);
+	}
+
 	printf("\nRESULT pw_share %.4f\n", pw_share);
 	printf("RESULT v2_conv_ratio %.4f\n", tot[1][I_BEST] / tot[1][I_XNN]);
 	printf("RESULT v1_conv_ratio %.4f\n", tot[0][I_BEST] / tot[0][I_XNN]);
