@@ -121,7 +121,7 @@ static void gemm_pack(const struct enpu_conv_params *p, int u8, const void *wv, 
 }
 
 /* Sum of n bytes (vpsadbw against zero), for the uint8 per-pixel term. */
-static uint32_t byte_sum(const uint8_t *a, int n)
+static uint32_t byte_sum_long(const uint8_t *a, int n)
 {
 	__m512i s = _mm512_setzero_si512(), z = _mm512_setzero_si512();
 	int i = 0;
@@ -132,6 +132,30 @@ static uint32_t byte_sum(const uint8_t *a, int n)
 		s = _mm512_add_epi64(s, _mm512_sad_epu8(_mm512_maskz_loadu_epi8(m, a + i), z));
 	}
 	return (uint32_t)_mm512_reduce_add_epi64(s);
+}
+
+/*
+ * Sum of n bytes (vpsadbw against zero), for the uint8 per-pixel term.
+ * Pointwise layers with 16 or 32 input channels need it once per output
+ * pixel for a handful of vpdpbusd, so the short rows take a 128- or 256-bit
+ * path with a two- or three-step reduction instead of the zmm one.
+ */
+ALWAYS_INLINE uint32_t byte_sum(const uint8_t *a, int n)
+{
+	if (n <= 16) {
+		__m128i v = n == 16 ? _mm_loadu_si128((const __m128i *)a) :
+				      _mm_maskz_loadu_epi8((__mmask16)((1u << n) - 1), a);
+		__m128i s = _mm_sad_epu8(v, _mm_setzero_si128());
+		return (uint32_t)_mm_cvtsi128_si32(_mm_add_epi64(s, _mm_unpackhi_epi64(s, s)));
+	}
+	if (n <= 32) {
+		__m256i v = n == 32 ? _mm256_loadu_si256((const __m256i *)a) :
+				      _mm256_maskz_loadu_epi8((__mmask32)((1ull << n) - 1), a);
+		__m256i s = _mm256_sad_epu8(v, _mm256_setzero_si256());
+		__m128i t = _mm_add_epi64(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+		return (uint32_t)_mm_cvtsi128_si32(_mm_add_epi64(t, _mm_unpackhi_epi64(t, t)));
+	}
+	return byte_sum_long(a, n);
 }
 
 /*
