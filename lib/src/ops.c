@@ -370,14 +370,17 @@ struct conv_job {
 	int u8;
 	size_t rows;		/* output pixels per chunk */
 	int ccols, cblk;	/* channel blocks per row of chunks, channels per block */
+	int nb;			/* pixel ranges in bound[], 0: uniform ranges of rows */
+	size_t bound[CONV_MAX_RANGES + 1];	/* range i is [bound[i], bound[i + 1]) */
 };
 
 /*
  * Chunks form a grid: pixel ranges (multiples of 4 rows, the widest GEMM
- * tile height) times 64-channel-aligned channel ranges, about four chunks
- * per thread so a thread the scheduler delays costs one chunk, not half
- * the operator.  Maps with few pixels (7x7, FULLY_CONNECTED) split their
- * channels too instead of leaving one thread a chunk more.  Every output
+ * tile height, smaller toward the middle of the map: enpu_conv_ranges) times
+ * 64-channel-aligned channel ranges, about four chunks per thread so a
+ * thread the scheduler delays costs one chunk, not half the operator.
+ * Maps with few pixels (7x7, FULLY_CONNECTED) split their channels too
+ * instead of leaving one thread a chunk more.  Every output
  * byte is computed by exactly one chunk with the same arithmetic, so the
  * results do not depend on the thread count or on which thread ran what.
  */
@@ -386,12 +389,54 @@ static void conv_chunk_fn(void *ctx, size_t chunk, void *scratch)
 	const struct conv_job *j = ctx;
 	const struct enpu_conv_params *p = &j->s->p;
 	size_t M = (size_t)p->n * p->oh * p->ow;
-	size_t m0 = chunk / (size_t)j->ccols * j->rows;
-	size_t m1 = M - m0 < j->rows ? M : m0 + j->rows;
+	size_t row = chunk / (size_t)j->ccols, m0, m1;
+	if (j->nb) {
+		m0 = j->bound[row];
+		m1 = j->bound[row + 1];
+	} else {
+		m0 = row * j->rows;
+		m1 = M - m0 < j->rows ? M : m0 + j->rows;
+	}
 	int n0 = (int)(chunk % (size_t)j->ccols) * j->cblk;
 	int n1 = p->oc - n0 < j->cblk ? p->oc : n0 + j->cblk;
 	j->k->conv_run(p, j->u8, j->s->kind == 1, j->s->packed, j->in, j->out, m0, m1, n0, n1,
 		       scratch);
+}
+
+/*
+ * Pixel ranges that shrink toward the middle of the map, written to bound[]
+ * (range i is [bound[i], bound[i + 1])); returns how many.  The pool's
+ * caller claims chunks from the front and its workers from the back, so
+ * they meet in the middle: there a thread that finds nothing left waits
+ * for the other's last range, and a small one keeps that wait short.
+ * Each half is cut into ranges of r pixels while more than 2r remain, then
+ * into halves of what is left (multiples of 4, the tile height), down to
+ * r / 8: smaller ranges would cost more in claiming than they save in
+ * waiting.  The back half mirrors the front; a map of up to 32 ranges of r
+ * gets at most about 10 ranges more.
+ */
+int enpu_conv_ranges(size_t M, size_t r, size_t *bound)
+{
+	size_t half = M / 2, left = half, front[CONV_MAX_RANGES / 2];
+	size_t min_sz = (r / 8 + 3) / 4 * 4;
+	int nf = 0;
+	min_sz = min_sz < 4 ? 4 : min_sz;
+	while (left && nf < CONV_MAX_RANGES / 2) {
+		size_t sz = left > 2 * r ? r : (left / 2 + 3) / 4 * 4;
+		sz = sz < min_sz ? min_sz : sz;
+		sz = sz > left ? left : sz;
+		front[nf++] = sz;
+		left -= sz;
+	}
+	front[nf - 1] += left;	/* only if the table ran out: never for <= 32 rows */
+	int nb = 0;
+	bound[0] = 0;
+	for (int i = 0; i < nf; i++, nb++)
+		bound[nb + 1] = bound[nb] + front[i];
+	/* The back half (M - half: half or one more) mirrors the front. */
+	for (int i = nf - 1; i >= 0; i--, nb++)
+		bound[nb + 1] = i ? bound[nb] + front[i] : M;
+	return nb;
 }
 
 static size_t conv_chunks(const struct enpu_conv_params *p, int nt, struct conv_job *j)
@@ -414,6 +459,9 @@ static size_t conv_chunks(const struct enpu_conv_params *p, int nt, struct conv_
 		j->ccols = (p->oc + j->cblk - 1) / j->cblk;
 	}
 	j->rows = r;
+	j->nb = nrows >= 4 && nrows <= CONV_MAX_RANGES / 2 ? enpu_conv_ranges(M, r, j->bound) : 0;
+	if (j->nb)
+		return (size_t)j->nb * (size_t)j->ccols;
 	return nrows * (size_t)j->ccols;
 }
 
@@ -423,7 +471,7 @@ static void eval_conv(struct enpu_interp *it, struct ir_op *op)
 	const struct ir_tensor *x = T(0), *w = T(1), *o = O(0);
 	int u8 = x->type == ENPU_TYPE_UINT8;
 	if (s->packed && it->pool) {
-		struct conv_job j = { it->k, s, P(x), P(o), u8, 0, 1, 0 };
+		struct conv_job j = { it->k, s, P(x), P(o), u8, 0, 1, 0, 0, { 0 } };
 		size_t n = conv_chunks(&s->p, enpu_pool_threads(it->pool), &j);
 		enpu_pool_run(it->pool, conv_chunk_fn, &j, n);
 		return;

@@ -78,6 +78,33 @@ static int caller_prefix(const struct job *j, size_t n)
 	return 1;
 }
 
+/*
+ * enpu_conv_ranges: an exact partition of [0, M) into at most
+ * CONV_MAX_RANGES ranges, none longer than r, sizes never growing toward
+ * the middle from either end, the two halves mirrored (the back half may
+ * hold the one odd pixel), and the ranges at the middle no longer than
+ * r / 8 (rounded up to the tile height of 4) plus the odd pixel.
+ */
+static int check_ranges(size_t M, size_t r)
+{
+	size_t b[CONV_MAX_RANGES + 1];
+	int n = enpu_conv_ranges(M, r, b);
+	if (n < 2 || n > CONV_MAX_RANGES || b[0] != 0 || b[n] != M)
+		return 0;
+	for (int i = 0; i < n; i++)
+		if (b[i + 1] <= b[i] || b[i + 1] - b[i] > r + 1)
+			return 0;
+	for (int i = 0; i + 1 < n / 2; i++)
+		if (b[i + 1] - b[i] < b[i + 2] - b[i + 1] ||
+		    b[n - i] - b[n - i - 1] < b[n - i - 1] - b[n - i - 2])
+			return 0;
+	if (n % 2 || b[n / 2] != M / 2)
+		return 0;
+	size_t mid = b[n / 2] - b[n / 2 - 1], cap = (r / 8 + 3) / 4 * 4;
+	cap = cap < 4 ? 4 : cap;
+	return mid <= cap && b[n / 2 + 1] - b[n / 2] <= cap + 1;
+}
+
 int main(void)
 {
 	static const int threads[] = { 1, 2, 3, 8 };
@@ -91,6 +118,18 @@ int main(void)
 		printf("Bail out! out of memory\n");
 		return 1;
 	}
+
+	/* Every map and chunk size the conv splitter hands it (M > 3r, up to 32 rows of r). */
+	int bad = 0, cases = 0;
+	for (size_t r = 4; r <= 4096 && !bad; r = r < 64 ? r + 4 : r * 2)
+		for (size_t M = 3 * r + 1; M <= 32 * r && !bad; M += M < 8 * r ? 1 : r / 4 + 1, cases++)
+			if (!check_ranges(M, r)) {
+				diag("bad ranges for M %zu, r %zu", M, r);
+				bad = 1;
+			}
+	ok(!bad, "conv pixel ranges: exact, mirrored, shrinking toward the middle (%d maps)", cases);
+	ok(check_ranges(3840 * 2160, 3840 * 2160 / 8 / 4 * 4),
+	   "conv pixel ranges: a 4K map on 2 threads");
 
 	for (size_t t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
 		int err;
@@ -109,7 +148,7 @@ int main(void)
 		}
 
 		/* Many small jobs back to back: a late worker must never run a stale job. */
-		int bad = 0;
+		bad = 0;
 		for (int r = 0; r < 3000 && !bad; r++)
 			bad = !run_once(p, (size_t)(r % 13) + 2, (unsigned)(r % 5) * 50, &j);
 		ok(!bad, "%d thread(s): 3000 back-to-back jobs, each chunk once", threads[t]);
