@@ -53,6 +53,7 @@ struct gemm_hdr {
 	int32_t row_mult;	/* uint8: 128 - wz, int8: 0 */
 	int direct;		/* input rows can be read in place */
 	int wide_scale;		/* some |scale| >= 0.5: acc * scale may leave int32 */
+	int pair24;		/* the last panel is 24 channels: paired-row tile */
 };
 
 /* ---------------------------------------------------------------- GEMM */
@@ -60,11 +61,12 @@ struct gemm_hdr {
 static size_t gemm_pack_size(const struct enpu_conv_params *p)
 {
 	size_t k = (size_t)p->fh * p->fw * p->ic, kp = rup(k, 4), np = rup((size_t)p->oc, NB);
-	return 64 + rup(sizeof(struct gemm_hdr), 64) + np * 4 + np * kp + 64;
+	return 64 + rup(sizeof(struct gemm_hdr), 64) + np * 8 + np * kp + 64;
 }
 
 /*
- * Layout: header, int32 per-channel constant [np], then panels of up to 64
+ * Layout: header, int32 per-channel constant [np], fp32 scale [np] (0
+ * past n), then panels of up to 64
  * channels; a panel holds, for each group of 4 depths g, nv vectors of 16
  * channels x 4 bytes, so one k-step of the microkernel reads nv*64
  * consecutive bytes.
@@ -91,9 +93,12 @@ static void gemm_pack(const struct enpu_conv_params *p, int u8, const void *wv, 
 	h->direct = u8 && p->fh == 1 && p->fw == 1 && p->pad_t == 0 && p->pad_l == 0 &&
 		    p->ic % 4 == 0;
 	int32_t *cn = (int32_t *)((char *)h + rup(sizeof(*h), 64));
-	int8_t *wp = (int8_t *)(cn + np);
+	float *sc = (float *)(cn + np);
+	int8_t *wp = (int8_t *)(sc + np);
 	const uint8_t *w = wv;
 	memset(cn, 0, (size_t)np * 4);
+	memset(sc, 0, (size_t)np * 4);
+	memcpy(sc, p->rq.scale, (size_t)n * 4);
 	memset(wp, 0, (size_t)np * kp);
 	for (int c = 0; c < n; c++) {
 		uint32_t sum = 0;
@@ -117,6 +122,22 @@ static void gemm_pack(const struct enpu_conv_params *p, int u8, const void *wv, 
 			pb[((size_t)(i / 4) * nv + v) * 64 + lane * 4 + i % 4] =
 				(int8_t)(u8 ? x ^ 0x80 : x);
 		}
+	}
+	/*
+	 * A last panel of 24 channels (16k + 8 in general: 24 here) fills its
+	 * second vector only half.  Its unused lanes 8-15 get a copy of lanes
+	 * 0-7 (weights, constants, scales): the paired-row tile then computes
+	 * channels 16-23 of two rows in one vector.  The plain tile may still
+	 * run this panel; it never stores those lanes.
+	 */
+	h->pair24 = n % PANEL == 24;
+	if (h->pair24) {
+		int last = n - 8;	/* channel 16 of the last panel */
+		int8_t *pb = wp + (size_t)(n / PANEL) * PANEL * kp;
+		for (int g = 0; g < kp / 4; g++)
+			memcpy(pb + ((size_t)g * 2 + 1) * 64 + 32, pb + ((size_t)g * 2 + 1) * 64, 32);
+		memcpy(cn + last + 8, cn + last, 8 * 4);
+		memcpy(sc + last + 8, sc + last, 8 * 4);
 	}
 }
 
@@ -251,11 +272,6 @@ static uint32_t gather_row(const struct enpu_conv_params *p, int u8, const uint8
  */
 #define DPBUSD(acc, a, b) __asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(a), "v"(b))
 
-static __mmask16 lane_mask(int left)
-{
-	return left >= NB ? 0xffff : (__mmask16)((1u << (left > 0 ? left : 0)) - 1);
-}
-
 /*
  * The epilogue (activation bounds are ordered and inside the 8-bit range,
  * kernels.h's contract): zero point, saturating packs and both clamps on 64
@@ -269,8 +285,20 @@ struct pack_epi {
 	__m512 hi;
 	__m512i zp16, bmin, bmax, perm;
 	int clamp_hi;		/* the float upper clamp is needed against overflow */
+	int pair24;		/* 24-channel panels take the paired-row tile */
 };
 
+static __mmask16 lane_mask(int left)
+{
+	return left >= NB ? 0xffff : (__mmask16)((1u << (left > 0 ? left : 0)) - 1);
+}
+
+/*
+ * The scales are read masked to the channels in use although the packed
+ * copy is padded to 16: on Zen 4 the plain tiles measured 1-5% slower with
+ * an unmasked load here (same code otherwise; the reason was not found).
+ * The paired tile needs every lane and reads whole vectors.
+ */
 ALWAYS_INLINE __m512i quant_hi(__m512i acc, const float *scale, __mmask16 mk,
 			       const struct pack_epi *e)
 {
@@ -297,8 +325,7 @@ ALWAYS_INLINE void pack_store(int u8, int nv, __m512i q0, __m512i q1, __m512i q2
 	_mm512_mask_storeu_epi8(dst, mk, _mm512_permutexvar_epi32(e->perm, b));
 }
 
-#define VEC_Q(r, v) quant_hi(acc##r##_##v, scale + (v) * NB,	\
-			     lane_mask(ncount - (v) * NB), e)
+#define VEC_Q(r, v) quant_hi(acc##r##_##v, scale + (v) * NB, lane_mask(ncount - (v) * NB), e)
 #define ROW_PACK(r) do {							\
 	if ((r) < mr) {								\
 		__m512i q0 = VEC_Q(r, 0), q1 = q0, q2 = q0, q3 = q0;		\
@@ -383,6 +410,91 @@ ALWAYS_INLINE void gemm_tile(int mr, int nv, int kp, const uint8_t *const *a,
 }
 
 /*
+ * The paired-row tile for a 24-channel panel (pair24): mr rows (at most
+ * 6), each with a full vector for channels 0-15, and per two rows one
+ * vector for channels 16-23 whose lanes 0-7 belong to the first row and
+ * lanes 8-15 to the second (the packed weights, constants and scales
+ * repeat channels 16-23 in lanes 8-15).  Its input operand blends the two
+ * rows' broadcasts.  The plain 6x32 tile spends a quarter of its vpdpbusd
+ * on padding lanes in these layers; this one spends none, for one blend
+ * per two rows and k step.  One pack and one dword permute serve both
+ * rows; when the panel is the whole row (24 channels) their 48 bytes are
+ * contiguous and go out in one store.
+ */
+#define PAIR_DECL(j)								\
+	accp##j = (2 * (j) < mr) ?						\
+		_mm512_add_epi32(cp, _mm512_mask_mov_epi32(			\
+			_mm512_set1_epi32(rowterm[2 * (j)]), 0xff00,		\
+			_mm512_set1_epi32(rowterm[2 * (j) + 1 < mr ? 2 * (j) + 1 : 2 * (j)]))) : cp
+#define PAIR_STEP(j) do {							\
+	if (2 * (j) < mr) {							\
+		int32_t x0, x1;							\
+		memcpy(&x0, a[2 * (j)] + g, 4);					\
+		memcpy(&x1, a[2 * (j) + 1 < mr ? 2 * (j) + 1 : 2 * (j)] + g, 4);	\
+		__m512i a0 = _mm512_set1_epi32(x0), a1 = _mm512_set1_epi32(x1);	\
+		DPBUSD(acc##j##a, a0, w0);					\
+		if (2 * (j) + 1 < mr)						\
+			DPBUSD(acc##j##b, a1, w0);				\
+		DPBUSD(accp##j, _mm512_mask_mov_epi32(a0, 0xff00, a1), wp);	\
+	}									\
+} while (0)
+#define PAIR_STORE(j) do {							\
+	if (2 * (j) < mr) {							\
+		int two = 2 * (j) + 1 < mr;					\
+		__m512i q0 = quant_hi(acc##j##a, scale, 0xffff, e);		\
+		__m512i q1 = two ? quant_hi(acc##j##b, scale, 0xffff, e) : q0;	\
+		__m512i qp = quant_hi(accp##j, scale + NB, 0xffff, e);		\
+		__m512i w01 = _mm512_adds_epi16(_mm512_packs_epi32(q0, q1), e->zp16); \
+		__m512i w23 = _mm512_adds_epi16(_mm512_packs_epi32(qp, qp), e->zp16); \
+		__m512i b = u8 ? _mm512_min_epu8(_mm512_max_epu8(_mm512_packus_epi16(w01, w23), \
+								 e->bmin), e->bmax) :	\
+				 _mm512_min_epi8(_mm512_max_epi8(_mm512_packs_epi16(w01, w23), \
+								 e->bmin), e->bmax);	\
+		b = _mm512_permutexvar_epi32(pair_perm, b);			\
+		if (two && out[2 * (j) + 1] == out[2 * (j)] + 24) {		\
+			_mm512_mask_storeu_epi8(out[2 * (j)], (1ull << 48) - 1, b);	\
+		} else {							\
+			_mm512_mask_storeu_epi8(out[2 * (j)], (1ull << 24) - 1, b); \
+			if (two)						\
+				_mm512_mask_storeu_epi8(out[2 * (j) + 1] - 24,	\
+							((1ull << 24) - 1) << 24, b); \
+		}								\
+	}									\
+} while (0)
+
+ALWAYS_INLINE void gemm_tile_pair24(int mr, int kp, const uint8_t *const *a, const int8_t *w,
+				    const int32_t *cn, const int32_t *rowterm, const float *scale,
+				    const struct pack_epi *e, uint8_t *const *out, int u8)
+{
+	__m512i c0 = _mm512_loadu_si512(cn), cp = _mm512_loadu_si512(cn + NB);
+	__m512i acc0a = _mm512_add_epi32(c0, _mm512_set1_epi32(rowterm[0]));
+	__m512i acc0b = mr > 1 ? _mm512_add_epi32(c0, _mm512_set1_epi32(rowterm[1])) : c0;
+	__m512i acc1a = mr > 2 ? _mm512_add_epi32(c0, _mm512_set1_epi32(rowterm[2])) : c0;
+	__m512i acc1b = mr > 3 ? _mm512_add_epi32(c0, _mm512_set1_epi32(rowterm[3])) : c0;
+	__m512i acc2a = mr > 4 ? _mm512_add_epi32(c0, _mm512_set1_epi32(rowterm[4])) : c0;
+	__m512i acc2b = mr > 5 ? _mm512_add_epi32(c0, _mm512_set1_epi32(rowterm[5])) : c0;
+	__m512i PAIR_DECL(0), PAIR_DECL(1), PAIR_DECL(2);
+	int g = 0;
+	do {
+		__m512i w0 = _mm512_loadu_si512(w), wp = _mm512_loadu_si512(w + 64);
+		PAIR_STEP(0);
+		PAIR_STEP(1);
+		PAIR_STEP(2);
+		w += 128;
+	} while ((g += 4) < kp);
+	/*
+	 * Packed dword 4L + v holds unit L (4 channels) of q0, q1, qp, qp for
+	 * v = 0..3; the rows want q0's units 0-3, qp's 0-1, then q1's 0-3,
+	 * qp's 2-3 (lanes 8-15 of qp are the second row's channels 16-23).
+	 */
+	const __m512i pair_perm = _mm512_set_epi32(0, 0, 0, 0, 14, 10, 13, 9, 5, 1, 6, 2,
+						   12, 8, 4, 0);
+	PAIR_STORE(0);
+	PAIR_STORE(1);
+	PAIR_STORE(2);
+}
+
+/*
  * Rows per tile for nv 16-channel vectors: about 16 accumulators, the most
  * gcc 12 keeps in registers without spilling inside the k loop (checked in
  * the disassembly: 24 already spill), and enough independent vpdpbusd
@@ -404,6 +516,8 @@ static int tile_rows(int nv)
 	return nv == 1 ? MR_NV1 : nv == 2 ? MR_NV2 : nv == 3 ? MR_NV3 : MR_NV4;
 }
 
+#define P(MRV) case MRV: gemm_tile_pair24(MRV, kp, a, w, cn, rt, sc, e, o, u8); break
+
 static void enpu_q8_gemm_tiles__avx512vnni(int nv, int mr, int kp, const uint8_t *const *a,
 					   const int8_t *w,
 			  const int32_t *cn, const int32_t *rt, const float *sc,
@@ -414,6 +528,10 @@ static void enpu_q8_gemm_tiles__avx512vnni(int nv, int mr, int kp, const uint8_t
 		switch (mr) { TILES_TO_12(1); }
 		break;
 	case 2:
+		if (cnt == 24 && e->pair24) {
+			switch (mr) { P(1); P(2); P(3); P(4); P(5); P(6); }
+			break;
+		}
 		switch (mr) { TILES_TO_6(2); }
 		break;
 	case 3:
@@ -432,7 +550,8 @@ static void enpu_q8_gemm_minmax_fp32_c4__avx512vnni(const struct enpu_conv_param
 {
 	const struct gemm_hdr *h = align64(packed);
 	const int32_t *cnall = (const int32_t *)((const char *)h + rup(sizeof(*h), 64));
-	const int8_t *wall = (const int8_t *)(cnall + h->np);
+	const float *scall = (const float *)(cnall + h->np);
+	const int8_t *wall = (const int8_t *)(scall + h->np);
 	const uint8_t *in = inv;
 	uint8_t *out = outv;
 	int kp = h->kp, n = h->n;
@@ -441,6 +560,7 @@ static void enpu_q8_gemm_minmax_fp32_c4__avx512vnni(const struct enpu_conv_param
 	struct pack_epi e;
 	e.hi = _mm512_set1_ps((float)(rq->act_max - rq->out_zp));
 	e.clamp_hi = h->wide_scale;
+	e.pair24 = h->pair24;
 	e.zp16 = _mm512_set1_epi16((int16_t)rq->out_zp);
 	e.bmin = _mm512_set1_epi8((char)rq->act_min);
 	e.bmax = _mm512_set1_epi8((char)rq->act_max);
@@ -495,7 +615,7 @@ static void enpu_q8_gemm_minmax_fp32_c4__avx512vnni(const struct enpu_conv_param
 			int cnt = n1 - c < PANEL ? n1 - c : PANEL;
 			const int8_t *w = wall + (size_t)panel * PANEL * kp;
 			const int32_t *cn = cnall + c;
-			const float *sc = rq->scale + c;
+			const float *sc = scall + c;
 			uint8_t *o[MR_MAX];
 			for (int r = 0; r < mr; r++)
 				o[r] = orow[r] + c;

@@ -378,7 +378,7 @@ int main(void)
 
 	int before = bad_cases;
 	/* Pointwise GEMM: every row remainder x channel edges x depth edges. */
-	static const int chans[] = { 1, 3, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 48, 63, 64, 65, 80, 96, 129, 144 };
+	static const int chans[] = { 1, 3, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 48, 63, 64, 65, 80, 88, 96, 129, 144 };
 	static const int depths[] = { 1, 2, 3, 4, 5, 7, 8, 13, 16, 17, 24, 32, 63, 64, 65, 130 };
 	for (int u8 = 0; u8 < 2; u8++)
 		for (size_t ci = 0; ci < sizeof(chans) / sizeof(chans[0]); ci++)
