@@ -765,9 +765,14 @@ static void dw_pack(const struct enpu_conv_params *p, int u8, const void *wv, vo
 	}
 }
 
-ALWAYS_INLINE __m512i widen32(int u8, __mmask32 mk, const uint8_t *src)
+/*
+ * 32 input bytes widened to int16.  Whole blocks load plainly, which also
+ * lets the load fold into vpmovzxbw/vpmovsxbw; only a last block of fewer
+ * than 32 channels is masked (a masked load costs more on some cores).
+ */
+ALWAYS_INLINE __m512i widen32(int u8, int full, __mmask32 mk, const uint8_t *src)
 {
-	__m256i b = _mm256_maskz_loadu_epi8(mk, src);
+	__m256i b = full ? _mm256_loadu_si256((const __m256i *)src) : _mm256_maskz_loadu_epi8(mk, src);
 	return u8 ? _mm512_cvtepu8_epi16(b) : _mm512_cvtepi8_epi16(b);
 }
 
@@ -776,6 +781,50 @@ ALWAYS_INLINE __m512i dw_requant(__m512i acc, __m512 scale, __m512 lo, __m512 hi
 	__m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale);
 	f = _mm512_min_ps(_mm512_max_ps(f, lo), hi);
 	return _mm512_add_epi32(_mm512_cvtps_epi32(f), zp);
+}
+
+/* One pixel's block of 32 channels from ch; full: all 32 are in range. */
+ALWAYS_INLINE void dw_block(int u8, int full, __mmask32 mk, int ch, int pairs, int taps,
+			    const uint8_t *const *tp, const int16_t *w16, const int32_t *cn,
+			    const float *sc, __m512 lo, __m512 hi, __m512i zp, uint8_t *o)
+{
+	const int16_t *w = w16 + (size_t)ch / DW_CB * pairs * 64;
+	/* Two accumulator pairs: vpdpwssd's latency is longer than a pair's work. */
+	__m512i alo = _mm512_loadu_si512(cn + ch), ahi = _mm512_loadu_si512(cn + ch + 16);
+	__m512i blo = _mm512_setzero_si512(), bhi = _mm512_setzero_si512();
+	int pr = 0;
+	for (; pr + 2 <= pairs; pr += 2, w += 128) {
+		__m512i x0 = widen32(u8, full, mk, tp[2 * pr] + ch);
+		__m512i x1 = widen32(u8, full, mk, tp[2 * pr + 1] + ch);
+		__m512i x2 = widen32(u8, full, mk, tp[2 * pr + 2] + ch);
+		__m512i x3 = widen32(u8, full, mk, tp[2 * pr + 3 < taps ? 2 * pr + 3 : taps] + ch);
+		alo = _mm512_dpwssd_epi32(alo, _mm512_unpacklo_epi16(x0, x1),
+					  _mm512_loadu_si512(w));
+		ahi = _mm512_dpwssd_epi32(ahi, _mm512_unpackhi_epi16(x0, x1),
+					  _mm512_loadu_si512(w + 32));
+		blo = _mm512_dpwssd_epi32(blo, _mm512_unpacklo_epi16(x2, x3),
+					  _mm512_loadu_si512(w + 64));
+		bhi = _mm512_dpwssd_epi32(bhi, _mm512_unpackhi_epi16(x2, x3),
+					  _mm512_loadu_si512(w + 96));
+	}
+	if (pr < pairs) {
+		__m512i x0 = widen32(u8, full, mk, tp[2 * pr] + ch);
+		__m512i x1 = widen32(u8, full, mk, tp[2 * pr + 1 < taps ? 2 * pr + 1 : taps] + ch);
+		alo = _mm512_dpwssd_epi32(alo, _mm512_unpacklo_epi16(x0, x1),
+					  _mm512_loadu_si512(w));
+		ahi = _mm512_dpwssd_epi32(ahi, _mm512_unpackhi_epi16(x0, x1),
+					  _mm512_loadu_si512(w + 32));
+	}
+	__m512i vlo = dw_requant(_mm512_add_epi32(alo, blo), _mm512_loadu_ps(sc + ch),
+				 lo, hi, zp);
+	__m512i vhi = dw_requant(_mm512_add_epi32(ahi, bhi), _mm512_loadu_ps(sc + ch + 16),
+				 lo, hi, zp);
+	/* In the 8-bit range already: the saturating pack and the truncation are exact. */
+	__m256i r = _mm512_cvtepi16_epi8(_mm512_packs_epi32(vlo, vhi));
+	if (full)
+		_mm256_storeu_si256((__m256i *)(o + ch), r);
+	else
+		_mm256_mask_storeu_epi8(o + ch, mk, r);
 }
 
 ALWAYS_INLINE void enpu_q8_dwconv_minmax_fp32_up32__avx512vnni(int u8,
@@ -831,40 +880,12 @@ ALWAYS_INLINE void enpu_q8_dwconv_minmax_fp32_up32__avx512vnni(int u8,
 		uint8_t *o = out + m * c;
 		for (int ch = n0; ch < n1; ch += DW_CB) {
 			int left = n1 - ch;
-			__mmask32 mk = left >= DW_CB ? 0xffffffffu : (__mmask32)((1u << left) - 1);
-			const int16_t *w = w16 + (size_t)ch / DW_CB * pairs * 64;
-			/* Two accumulator pairs: vpdpwssd's latency is longer than a pair's work. */
-			__m512i alo = _mm512_loadu_si512(cn + ch), ahi = _mm512_loadu_si512(cn + ch + 16);
-			__m512i blo = _mm512_setzero_si512(), bhi = _mm512_setzero_si512();
-			int pr = 0;
-			for (; pr + 2 <= pairs; pr += 2, w += 128) {
-				__m512i x0 = widen32(u8, mk, tp[2 * pr] + ch);
-				__m512i x1 = widen32(u8, mk, tp[2 * pr + 1] + ch);
-				__m512i x2 = widen32(u8, mk, tp[2 * pr + 2] + ch);
-				__m512i x3 = widen32(u8, mk, tp[2 * pr + 3 < taps ? 2 * pr + 3 : taps] + ch);
-				alo = _mm512_dpwssd_epi32(alo, _mm512_unpacklo_epi16(x0, x1),
-							  _mm512_loadu_si512(w));
-				ahi = _mm512_dpwssd_epi32(ahi, _mm512_unpackhi_epi16(x0, x1),
-							  _mm512_loadu_si512(w + 32));
-				blo = _mm512_dpwssd_epi32(blo, _mm512_unpacklo_epi16(x2, x3),
-							  _mm512_loadu_si512(w + 64));
-				bhi = _mm512_dpwssd_epi32(bhi, _mm512_unpackhi_epi16(x2, x3),
-							  _mm512_loadu_si512(w + 96));
-			}
-			if (pr < pairs) {
-				__m512i x0 = widen32(u8, mk, tp[2 * pr] + ch);
-				__m512i x1 = widen32(u8, mk, tp[2 * pr + 1 < taps ? 2 * pr + 1 : taps] + ch);
-				alo = _mm512_dpwssd_epi32(alo, _mm512_unpacklo_epi16(x0, x1),
-							  _mm512_loadu_si512(w));
-				ahi = _mm512_dpwssd_epi32(ahi, _mm512_unpackhi_epi16(x0, x1),
-							  _mm512_loadu_si512(w + 32));
-			}
-			__m512i vlo = dw_requant(_mm512_add_epi32(alo, blo), _mm512_loadu_ps(sc + ch),
-						 lo, hi, zp);
-			__m512i vhi = dw_requant(_mm512_add_epi32(ahi, bhi), _mm512_loadu_ps(sc + ch + 16),
-						 lo, hi, zp);
-			/* In the 8-bit range already: the saturating pack and the truncation are exact. */
-			_mm256_mask_storeu_epi8(o + ch, mk, _mm512_cvtepi16_epi8(_mm512_packs_epi32(vlo, vhi)));
+			if (left >= DW_CB)
+				dw_block(u8, 1, 0xffffffffu, ch, pairs, taps, tp, w16, cn, sc, lo, hi,
+					 zp, o);
+			else
+				dw_block(u8, 0, (__mmask32)((1u << left) - 1), ch, pairs, taps, tp, w16,
+					 cn, sc, lo, hi, zp, o);
 		}
 	}
 }
