@@ -28,6 +28,7 @@
 #include <oneapi/dnnl/dnnl.h>
 #include <xnnpack.h>
 
+#include "bench-util.h"
 #include "cpu.h"
 #include "kernels.h"
 
@@ -48,12 +49,6 @@ static double now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmpd(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
 }
 
 static void *xmalloc(size_t n)
@@ -553,7 +548,7 @@ static void time_all(struct runner *r, int n)
 			r[i].ts[s] = (now() - t0) / r[i].reps;
 		}
 	for (int i = 0; i < n; i++)
-		qsort(r[i].ts, SAMPLES, sizeof(double), cmpd);
+		qsort(r[i].ts, SAMPLES, sizeof(double), bench_cmp_double);
 }
 
 int main(void)

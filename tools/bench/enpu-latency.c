@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <xf86drm.h>
 
+#include "bench-util.h"
 #include "enpu_dev.h"
 
 static double now_us(void)
@@ -22,13 +23,6 @@ static double now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static double pct(double *v, int n, double p)
@@ -105,8 +99,8 @@ int main(int argc, char **argv)
 		return 1;
 	burst_s = (now_us() - t0) / 1e6;
 
-	qsort(ioctl_us, n, sizeof(double), cmp_double);
-	qsort(job_us, n, sizeof(double), cmp_double);
+	qsort(ioctl_us, n, sizeof(double), bench_cmp_double);
+	qsort(job_us, n, sizeof(double), bench_cmp_double);
 	printf("%-34s %10s %10s\n", "", "p50 (us)", "p99 (us)");
 	printf("%-34s %10.1f %10.1f\n", "DRM_IOCTL_VERSION round trip", pct(ioctl_us, n, 0.5),
 	       pct(ioctl_us, n, 0.99));

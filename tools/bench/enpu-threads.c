@@ -44,6 +44,8 @@
 
 #include <enpu/enpu.h>
 
+#include "bench-util.h"
+
 static void die(const char *fmt, ...)
 {
 	va_list ap;
@@ -53,19 +55,6 @@ static void die(const char *fmt, ...)
 	fputc('\n', stderr);
 	va_end(ap);
 	exit(1);
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
 }
 
 /* Nearest-rank percentile of a sorted array. */
@@ -175,9 +164,9 @@ static void *prober_main(void *arg)
 		pthread_barrier_wait(&pr->start);
 		if (pr->quit)
 			return NULL;
-		double t0 = now_ms();
+		double t0 = bench_now_ms();
 		probe(pr->iters);
-		pr->ms[pa->idx] = now_ms() - t0;
+		pr->ms[pa->idx] = bench_now_ms() - t0;
 		pthread_barrier_wait(&pr->end);
 	}
 }
@@ -186,9 +175,9 @@ static void *prober_main(void *arg)
 static double probe_parallel(struct prober *pr, int n)
 {
 	pthread_barrier_wait(&pr->start);
-	double t0 = now_ms();
+	double t0 = bench_now_ms();
 	probe(pr->iters);
-	pr->ms[0] = now_ms() - t0;
+	pr->ms[0] = bench_now_ms() - t0;
 	pthread_barrier_wait(&pr->end);
 	double worst = 0;
 	for (int i = 0; i < n; i++)
@@ -206,10 +195,10 @@ static void invoke(struct config *c, int round, const void *in, size_t in_len)
 {
 	if (enpu_interp_set_input(c->it, 0, in, in_len))
 		die("set input: %s", enpu_last_error());
-	double t0 = now_ms();
+	double t0 = bench_now_ms();
 	if (enpu_interp_invoke(c->it))
 		die("invoke (%d thread(s)): %s", c->threads, enpu_last_error());
-	double t = now_ms() - t0;
+	double t = bench_now_ms() - t0;
 	if (round >= 0)
 		c->ms[round] = t;
 }
@@ -307,9 +296,9 @@ int main(int argc, char **argv)
 	for (;;) {
 		double best = 1e9;
 		for (int i = 0; i < 5; i++) {
-			double t0 = now_ms();
+			double t0 = bench_now_ms();
 			probe(pr.iters);
-			double t = now_ms() - t0;
+			double t = bench_now_ms() - t0;
 			best = t < best ? t : best;
 		}
 		if (best >= 0.5 || pr.iters > (1L << 40))
@@ -336,9 +325,9 @@ int main(int argc, char **argv)
 		invoke(&cfg[first], r, in, ti.bytes);
 		invoke(&cfg[!first], r, in, ti.bytes);
 		ratio[r] = cfg[0].ms[r] / cfg[1].ms[r];
-		double t0 = now_ms();
+		double t0 = bench_now_ms();
 		probe(pr.iters);
-		double p1 = now_ms() - t0;
+		double p1 = bench_now_ms() - t0;
 		machine[r] = threads * p1 / probe_parallel(&pr, threads);
 		if (machine[r] >= 0.95 * threads)
 			quiet[nquiet++] = ratio[r];
@@ -356,26 +345,26 @@ int main(int argc, char **argv)
 	       model, rounds);
 	double q[2][3];
 	for (int c = 0; c < 2; c++) {
-		qsort(cfg[c].ms, (size_t)rounds, sizeof(double), cmp_double);
+		qsort(cfg[c].ms, (size_t)rounds, sizeof(double), bench_cmp_double);
 		q[c][0] = cfg[c].ms[0];
 		q[c][1] = pct(cfg[c].ms, rounds, 10);
 		q[c][2] = pct(cfg[c].ms, rounds, 50);
 		printf("  %2d thread(s): min %.3f ms, p10 %.3f ms, p50 %.3f ms\n", cfg[c].threads,
 		       q[c][0], q[c][1], q[c][2]);
 	}
-	qsort(ratio, (size_t)rounds, sizeof(double), cmp_double);
+	qsort(ratio, (size_t)rounds, sizeof(double), bench_cmp_double);
 	double med = pct(ratio, rounds, 50);
 	printf("  speedup with %d threads: median of per-round ratios %.2fx "
 	       "(p25 %.2fx, p75 %.2fx); p10/p10 %.2fx; min/min %.2fx\n",
 	       threads, med, pct(ratio, rounds, 25), pct(ratio, rounds, 75), q[0][1] / q[1][1],
 	       q[0][0] / q[1][0]);
-	qsort(machine, (size_t)rounds, sizeof(double), cmp_double);
+	qsort(machine, (size_t)rounds, sizeof(double), bench_cmp_double);
 	printf("  the machine's own speedup on %d threads (%s probe): median %.2fx "
 	       "(p25 %.2fx, p75 %.2fx)\n", threads, have_vnni ? "vpdpbusd" : "scalar",
 	       pct(machine, rounds, 50), pct(machine, rounds, 25), pct(machine, rounds, 75));
 	double qmed = 0;
 	if (nquiet) {
-		qsort(quiet, (size_t)nquiet, sizeof(double), cmp_double);
+		qsort(quiet, (size_t)nquiet, sizeof(double), bench_cmp_double);
 		qmed = pct(quiet, nquiet, 50);
 		printf("  rounds in which the probe reached %.2fx or more: %d of %d; "
 		       "model speedup in them: median %.2fx\n", 0.95 * threads, nquiet, rounds, qmed);

@@ -31,8 +31,9 @@
 #include <pthreadpool.h>
 #include <xnnpack.h>
 
-#include "internal.h"
+#include "bench-util.h"
 #include "image.h"
+#include "internal.h"
 
 #define ALIGN 64
 
@@ -46,19 +47,6 @@ static void die(const char *fmt, ...)
 	fprintf(stderr, "\n");
 	va_end(ap);
 	exit(1);
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
-}
-
-static int cmpd(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
 }
 
 static uint8_t *read_file(const char *path, size_t *n)
@@ -502,11 +490,11 @@ static double bench(struct graph *g, pthreadpool_t pool, int runs)
 	setup(g, pool);
 	invoke(g, pool);	/* first-touch of the arena and weights */
 	for (int r = 0; r < runs; r++) {
-		double t0 = now_ms();
+		double t0 = bench_now_ms();
 		invoke(g, pool);
-		lat[r] = now_ms() - t0;
+		lat[r] = bench_now_ms() - t0;
 	}
-	qsort(lat, (size_t)runs, sizeof(double), cmpd);
+	qsort(lat, (size_t)runs, sizeof(double), bench_cmp_double);
 	/* the same percentile enpu-run --bench prints */
 	double p50 = lat[(runs - 1) / 2];
 	free(lat);
