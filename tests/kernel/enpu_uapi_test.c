@@ -610,7 +610,14 @@ TEST_F(dev, implicit_bo_dependency_orders_jobs)
 	enpu_dbo_free(self->fd, &cmd2);
 }
 
-TEST_F(dev, many_jobs_from_several_processes)
+/*
+ * These two wait up to 30-60 s per job in the worst case, more than the
+ * harness's default limit of 30 s for the whole test: a slow run must
+ * reach its own checks rather than be killed by the harness.
+ */
+#define LONG_TEST_TIMEOUT_S 180
+
+TEST_F_TIMEOUT(dev, many_jobs_from_several_processes, LONG_TEST_TIMEOUT_S)
 {
 	enum { PROCS = 4, JOBS = 40 };
 	int p, status, ok = 0;
@@ -645,7 +652,7 @@ TEST_F(dev, many_jobs_from_several_processes)
 	EXPECT_EQ(PROCS, ok);
 }
 
-TEST_F(dev, high_priority_overtakes_queued_low)
+TEST_F_TIMEOUT(dev, high_priority_overtakes_queued_low, LONG_TEST_TIMEOUT_S)
 {
 	enum { LOW = 12 };
 	struct drm_enpu_job_info hi, lo;
