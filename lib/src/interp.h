@@ -34,4 +34,13 @@ ENPU_HIDDEN const struct op_impl *enpu_op_impl(int code);
 ENPU_HIDDEN void *enpu_interp_alloc(struct enpu_interp *it, size_t n);
 ENPU_HIDDEN int enpu_op_requant_mode(const struct enpu_interp *it, int code, int type);
 
+/*
+ * Convolution pixel ranges for the pool's two-ended claiming (ops.c): M
+ * pixels cut into ranges of r (a multiple of 4) that shrink toward the
+ * middle; writes the boundaries to bound[0..n] and returns n.  M must be
+ * more than 3r, and bound must hold CONV_MAX_RANGES + 1 entries.
+ */
+#define CONV_MAX_RANGES 64
+ENPU_HIDDEN int enpu_conv_ranges(size_t M, size_t r, size_t *bound);
+
 #endif

@@ -156,10 +156,25 @@ static int out_size(int pad, int in, int f, int stride, int dil, int *pad_lead)
 
 /* ---- CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED ---- */
 
+/*
+ * How an operator is cut into chunks for a pool of nt threads (conv_split):
+ * it depends only on the shape and the thread count, so it is worked out
+ * at the first invoke and kept.
+ */
+struct conv_split {
+	int nt;			/* threads it was made for; 0: not made yet */
+	size_t nchunks;
+	size_t rows;		/* output pixels per chunk */
+	int ccols, cblk;	/* channel blocks per row of chunks, channels per block */
+	int nb;			/* pixel ranges in bound[], 0: uniform ranges of rows */
+	size_t bound[CONV_MAX_RANGES + 1];	/* range i is [bound[i], bound[i + 1]) */
+};
+
 struct conv_state {
 	struct enpu_conv_params p;
 	int kind;		/* 0 conv, 1 depthwise, 2 fc */
 	void *packed;		/* weights in the fast kernel's layout, or NULL */
+	struct conv_split split;
 };
 
 /*
@@ -368,10 +383,6 @@ struct conv_job {
 	const void *in;
 	void *out;
 	int u8;
-	size_t rows;		/* output pixels per chunk */
-	int ccols, cblk;	/* channel blocks per row of chunks, channels per block */
-	int nb;			/* pixel ranges in bound[], 0: uniform ranges of rows */
-	size_t bound[CONV_MAX_RANGES + 1];	/* range i is [bound[i], bound[i + 1]) */
 };
 
 /*
@@ -388,17 +399,18 @@ static void conv_chunk_fn(void *ctx, size_t chunk, void *scratch)
 {
 	const struct conv_job *j = ctx;
 	const struct enpu_conv_params *p = &j->s->p;
+	const struct conv_split *sp = &j->s->split;
 	size_t M = (size_t)p->n * p->oh * p->ow;
-	size_t row = chunk / (size_t)j->ccols, m0, m1;
-	if (j->nb) {
-		m0 = j->bound[row];
-		m1 = j->bound[row + 1];
+	size_t row = chunk / (size_t)sp->ccols, m0, m1;
+	if (sp->nb) {
+		m0 = sp->bound[row];
+		m1 = sp->bound[row + 1];
 	} else {
-		m0 = row * j->rows;
-		m1 = M - m0 < j->rows ? M : m0 + j->rows;
+		m0 = row * sp->rows;
+		m1 = M - m0 < sp->rows ? M : m0 + sp->rows;
 	}
-	int n0 = (int)(chunk % (size_t)j->ccols) * j->cblk;
-	int n1 = p->oc - n0 < j->cblk ? p->oc : n0 + j->cblk;
+	int n0 = (int)(chunk % (size_t)sp->ccols) * sp->cblk;
+	int n1 = p->oc - n0 < sp->cblk ? p->oc : n0 + sp->cblk;
 	j->k->conv_run(p, j->u8, j->s->kind == 1, j->s->packed, j->in, j->out, m0, m1, n0, n1,
 		       scratch);
 }
@@ -439,15 +451,18 @@ int enpu_conv_ranges(size_t M, size_t r, size_t *bound)
 	return nb;
 }
 
-static size_t conv_chunks(const struct enpu_conv_params *p, int nt, struct conv_job *j)
+static void conv_split(const struct enpu_conv_params *p, int nt, struct conv_split *sp)
 {
 	size_t M = (size_t)p->n * p->oh * p->ow, want = (size_t)nt * 4;
 	int nblk = (p->oc + 63) / 64;
-	j->ccols = 1;
-	j->cblk = p->oc;
+	sp->nt = nt;
+	sp->ccols = 1;
+	sp->cblk = p->oc;
+	sp->nb = 0;
 	if (nt <= 1) {
-		j->rows = M;
-		return 1;
+		sp->rows = M;
+		sp->nchunks = 1;
+		return;
 	}
 	size_t r = (M + want - 1) / want;
 	r = r < 4 ? 4 : (r + 3) / 4 * 4;
@@ -455,14 +470,13 @@ static size_t conv_chunks(const struct enpu_conv_params *p, int nt, struct conv_
 	if (nrows < want && nblk > 1) {
 		int cols = (int)((want + nrows - 1) / nrows);
 		cols = cols > nblk ? nblk : cols;
-		j->cblk = (nblk + cols - 1) / cols * 64;
-		j->ccols = (p->oc + j->cblk - 1) / j->cblk;
+		sp->cblk = (nblk + cols - 1) / cols * 64;
+		sp->ccols = (p->oc + sp->cblk - 1) / sp->cblk;
 	}
-	j->rows = r;
-	j->nb = nrows >= 4 && nrows <= CONV_MAX_RANGES / 2 ? enpu_conv_ranges(M, r, j->bound) : 0;
-	if (j->nb)
-		return (size_t)j->nb * (size_t)j->ccols;
-	return nrows * (size_t)j->ccols;
+	sp->rows = r;
+	if (nrows >= 4 && nrows <= CONV_MAX_RANGES / 2)
+		sp->nb = enpu_conv_ranges(M, r, sp->bound);
+	sp->nchunks = (sp->nb ? (size_t)sp->nb : nrows) * (size_t)sp->ccols;
 }
 
 static void eval_conv(struct enpu_interp *it, struct ir_op *op)
@@ -471,9 +485,11 @@ static void eval_conv(struct enpu_interp *it, struct ir_op *op)
 	const struct ir_tensor *x = T(0), *w = T(1), *o = O(0);
 	int u8 = x->type == ENPU_TYPE_UINT8;
 	if (s->packed && it->pool) {
-		struct conv_job j = { it->k, s, P(x), P(o), u8, 0, 1, 0, 0, { 0 } };
-		size_t n = conv_chunks(&s->p, enpu_pool_threads(it->pool), &j);
-		enpu_pool_run(it->pool, conv_chunk_fn, &j, n);
+		int nt = enpu_pool_threads(it->pool);
+		if (s->split.nt != nt)
+			conv_split(&s->p, nt, &s->split);
+		struct conv_job j = { it->k, s, P(x), P(o), u8 };
+		enpu_pool_run(it->pool, conv_chunk_fn, &j, s->split.nchunks);
 		return;
 	}
 	if (s->kind == 1) {

@@ -28,13 +28,4 @@ ENPU_HIDDEN int enpu_pool_threads(const struct enpu_pool *pool);
 ENPU_HIDDEN void enpu_pool_run(struct enpu_pool *pool, enpu_pool_fn fn, void *ctx,
 			       size_t nchunks);
 
-/*
- * Convolution pixel ranges for the pool's two-ended claiming (ops.c): M
- * pixels cut into ranges of r (a multiple of 4) that shrink toward the
- * middle; writes the boundaries to bound[0..n] and returns n.  M must be
- * more than 3r, and bound must hold CONV_MAX_RANGES + 1 entries.
- */
-#define CONV_MAX_RANGES 64
-ENPU_HIDDEN int enpu_conv_ranges(size_t M, size_t r, size_t *bound);
-
 #endif
