@@ -875,6 +875,25 @@ static void lower_window(struct cctx *c, struct sb *b, struct lop *l, uint32_t *
 	free(goff);
 }
 
+/*
+ * Rows of C elements per tile for the row-wise ops: halved until `bufs`
+ * buffers of a tile fit in SRAM beside `fixed` bytes, and at most a
+ * quarter of the rows (four tiles or more).  Sets th, oh and ifm_bytes.
+ */
+static void fit_row_tiles(const struct cctx *c, struct lop *l, uint64_t rows, uint64_t fixed,
+			  int bufs)
+{
+	uint64_t th = rows;
+
+	while (th > 1 && fixed + bufs * AL(th * (uint64_t)l->oc) > c->S)
+		th = (th + 1) / 2;
+	uint64_t cap = (rows + 3) / 4;
+
+	l->th = (int)(th < cap ? th : cap);
+	l->oh = (int)rows;
+	l->ifm_bytes = AL((uint64_t)l->th * l->oc);
+}
+
 /* ADD: rows of C elements, both inputs and the output double-buffered. */
 static const char *fit_add(const struct cctx *c, struct lop *l)
 {
@@ -883,15 +902,7 @@ static const char *fit_add(const struct cctx *c, struct lop *l)
 
 	if (per > c->S)
 		return "one row of channels does not fit in SRAM";
-	uint64_t th = rows;
-
-	while (th > 1 && 6 * AL(th * (uint64_t)l->oc) > c->S)
-		th = (th + 1) / 2;
-	uint64_t cap = (rows + 3) / 4;
-
-	l->th = (int)(th < cap ? th : cap);
-	l->oh = (int)rows;
-	l->ifm_bytes = AL((uint64_t)l->th * l->oc);
+	fit_row_tiles(c, l, rows, 0, 6);
 	return NULL;
 }
 
@@ -955,15 +966,7 @@ static const char *fit_softmax(const struct cctx *c, struct lop *l)
 		return "one row of the SOFTMAX does not fit in SRAM";
 	if (rows > INT32_MAX)
 		return "too many SOFTMAX rows";
-	uint64_t th = rows;
-
-	while (th > 1 && tab + 4 * AL(th * (uint64_t)l->oc) > c->S)
-		th = (th + 1) / 2;
-	uint64_t cap = (rows + 3) / 4;
-
-	l->th = (int)(th < cap ? th : cap);
-	l->oh = (int)rows;
-	l->ifm_bytes = AL((uint64_t)l->th * l->oc);
+	fit_row_tiles(c, l, rows, tab, 4);
 	return NULL;
 }
 
