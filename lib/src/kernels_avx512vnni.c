@@ -17,9 +17,12 @@
  * point, which contributes exactly 0 to the true sum, so the identities
  * hold unchanged through padding.
  *
- * Tiles (enpu_q8_gemm_tiles__avx512vnni): 12x16c4, 6x32c4, 5x48c4 and
- * 4x64c4 (rows x channels, 4 depths per vpdpbusd), the height picked by the
- * panel width so narrow layers still have ~16 independent chains.
+ * Tiles: 12x16c4, 6x32c4, 5x48c4 and 4x64c4 (rows x channels, 4 depths
+ * per vpdpbusd), the height picked by the panel width so narrow layers
+ * still have ~16 independent chains.  Rows go in blocks of up to 48: the
+ * uint8 row sums of a block are computed together, then each panel runs
+ * over the whole block (whole tiles in a loop, or the shallow kernel for
+ * 16-32 deep panels of 64 channels).
  *
  * Depthwise: 32 channels per step as int16, taps paired through vpdpwssd
  * (see its section), taps reached through pointers so padding is a pointer
@@ -177,6 +180,50 @@ ALWAYS_INLINE uint32_t byte_sum(const uint8_t *a, int n)
 		return (uint32_t)_mm_cvtsi128_si32(_mm_add_epi64(t, _mm_unpackhi_epi64(t, t)));
 	}
 	return byte_sum_long(a, n);
+}
+
+/*
+ * The uint8 per-pixel terms mult * sum(row) of count contiguous rows of k
+ * bytes.  vpsadbw sums 8-byte pieces into qwords; for the depths of the
+ * shallow pointwise layers (16, 24, 32) the pieces of 8 rows are regrouped
+ * in registers and added there, instead of one reduction and one trip
+ * through a general register per row.
+ */
+static void row_terms(const uint8_t *x, int k, int count, int32_t mult, int32_t *dst)
+{
+	const __m512i z = _mm512_setzero_si512();
+	int r = 0;
+	if (mult == 0) {
+		memset(dst, 0, (size_t)count * 4);
+		return;
+	}
+	if (k == 16 || k == 24 || k == 32) {
+		int pc = k / 8;		/* qwords per row */
+		/* Qword j of the group's sums holds piece j of row j / pc. */
+		const __m512i i0 = _mm512_set_epi64(7 * pc, 6 * pc, 5 * pc, 4 * pc,
+						    3 * pc, 2 * pc, pc, 0);
+		const __m512i one = _mm512_set1_epi64(1), vm = _mm512_set1_epi32(mult);
+		for (; r + 8 <= count; r += 8) {
+			const uint8_t *g = x + (size_t)r * k;
+			__m512i q0 = _mm512_sad_epu8(_mm512_loadu_si512(g), z);
+			__m512i q1 = _mm512_sad_epu8(_mm512_loadu_si512(g + 64), z);
+			__m512i q2 = pc > 2 ? _mm512_sad_epu8(_mm512_loadu_si512(g + 128), z) : z;
+			__m512i q3 = pc > 3 ? _mm512_sad_epu8(_mm512_loadu_si512(g + 192), z) : z;
+			__m512i sum = z, idx = i0;
+			for (int j = 0; j < pc; j++, idx = _mm512_add_epi64(idx, one)) {
+				/* Index bit 4 picks the second pair of vectors. */
+				__m512i lo = _mm512_permutex2var_epi64(q0, idx, q1);
+				__m512i hi = _mm512_permutex2var_epi64(q2, idx, q3);
+				__mmask8 upper = _mm512_cmpge_epu64_mask(idx, _mm512_set1_epi64(16));
+				sum = _mm512_add_epi64(sum, _mm512_mask_mov_epi64(lo, upper, hi));
+			}
+			__m256i s32 = _mm512_cvtepi64_epi32(sum);
+			_mm256_storeu_si256((__m256i *)(dst + r),
+					    _mm256_mullo_epi32(s32, _mm512_castsi512_si256(vm)));
+		}
+	}
+	for (; r < count; r++)
+		dst[r] = (int32_t)(u32(mult) * byte_sum(x + (size_t)r * k, k));
 }
 
 /*
@@ -341,20 +388,20 @@ ALWAYS_INLINE void pack_store(int u8, int nv, __m512i q0, __m512i q1, __m512i q2
  * row by row.
  */
 ALWAYS_INLINE void store_rows(__m512i b, int rows, int width, int ncount,
-			      uint8_t *const *out)
+			      uint8_t *const *out, int col)
 {
 	if (ncount == width && out[rows - 1] == out[0] + (rows - 1) * width) {
-		_mm512_storeu_si512(out[0], b);
+		_mm512_storeu_si512(out[0] + col, b);
 	} else if (width == 16) {
 		__mmask16 m = (__mmask16)((1u << ncount) - 1);
-		_mm_mask_storeu_epi8(out[0], m, _mm512_castsi512_si128(b));
-		_mm_mask_storeu_epi8(out[1], m, _mm512_extracti32x4_epi32(b, 1));
-		_mm_mask_storeu_epi8(out[2], m, _mm512_extracti32x4_epi32(b, 2));
-		_mm_mask_storeu_epi8(out[3], m, _mm512_extracti32x4_epi32(b, 3));
+		_mm_mask_storeu_epi8(out[0] + col, m, _mm512_castsi512_si128(b));
+		_mm_mask_storeu_epi8(out[1] + col, m, _mm512_extracti32x4_epi32(b, 1));
+		_mm_mask_storeu_epi8(out[2] + col, m, _mm512_extracti32x4_epi32(b, 2));
+		_mm_mask_storeu_epi8(out[3] + col, m, _mm512_extracti32x4_epi32(b, 3));
 	} else {
 		__mmask32 m = (__mmask32)((1ull << ncount) - 1);
-		_mm256_mask_storeu_epi8(out[0], m, _mm512_castsi512_si256(b));
-		_mm256_mask_storeu_epi8(out[1], m, _mm512_extracti64x4_epi64(b, 1));
+		_mm256_mask_storeu_epi8(out[0] + col, m, _mm512_castsi512_si256(b));
+		_mm256_mask_storeu_epi8(out[1] + col, m, _mm512_extracti64x4_epi64(b, 1));
 	}
 }
 
@@ -375,7 +422,7 @@ ALWAYS_INLINE void store_rows(__m512i b, int rows, int width, int ncount,
 #define QUAD_PACK(r0, r1, r2, r3) do {					\
 	if ((r3) < mr) {							\
 		store_rows(pack4(u8, 4, VEC_Q(r0, 0), VEC_Q(r1, 0), VEC_Q(r2, 0),	\
-				 VEC_Q(r3, 0), e), 4, 16, ncount, out + (r0));	\
+				 VEC_Q(r3, 0), e), 4, 16, ncount, out + (r0), 0);	\
 	} else {								\
 		ROW_PACK(r0);							\
 		ROW_PACK(r1);							\
@@ -385,7 +432,7 @@ ALWAYS_INLINE void store_rows(__m512i b, int rows, int width, int ncount,
 #define DUO_PACK(r0, r1) do {							\
 	if ((r1) < mr) {							\
 		store_rows(pack4(u8, 4, VEC_Q(r0, 0), VEC_Q(r0, 1), VEC_Q(r1, 0),	\
-				 VEC_Q(r1, 1), e), 2, 32, ncount, out + (r0));	\
+				 VEC_Q(r1, 1), e), 2, 32, ncount, out + (r0), 0);	\
 	} else {								\
 		ROW_PACK(r0);							\
 	}									\
@@ -583,6 +630,7 @@ static int tile_rows(int nv)
 
 #define P(MRV) case MRV: gemm_tile_pair24(MRV, kp, a, w, cn, rt, sc, e, o, u8); break
 
+/* One tile of mr (< the full height) rows. */
 static void enpu_q8_gemm_tiles__avx512vnni(int nv, int mr, int kp, const uint8_t *const *a,
 					   const int8_t *w,
 			  const int32_t *cn, const int32_t *rt, const float *sc,
@@ -606,6 +654,222 @@ static void enpu_q8_gemm_tiles__avx512vnni(int nv, int mr, int kp, const uint8_t
 		switch (mr) { TILES_TO_4(4); }
 		break;
 	}
+}
+
+/*
+ * Whole tiles of one panel over a block of rows, the tile height a
+ * compile-time constant: the call, the dispatch and the loop-invariant
+ * loads are paid once per block rather than once per tile.  Each returns
+ * the rows it did; the block's partial last tile is left to the caller.
+ */
+#define ROWS_FN(NVV, HT)							\
+static __attribute__((noinline)) int						\
+gemm_rows_##NVV##_##HT(int rows, int kp, const uint8_t *const *a, const int8_t *w,	\
+		       const int32_t *cn, const int32_t *rt, const float *sc,	\
+		       const struct pack_epi *e, uint8_t *const *o, int cnt, int u8)	\
+{										\
+	int r = 0;								\
+	for (; r + (HT) <= rows; r += (HT))					\
+		gemm_tile(HT, NVV, kp, a + r, w, cn, rt + r, sc, e, o + r, cnt, u8);	\
+	return r;								\
+}
+ROWS_FN(1, 12)
+ROWS_FN(1, 6)
+ROWS_FN(1, 4)
+ROWS_FN(2, 6)
+ROWS_FN(2, 4)
+ROWS_FN(3, 5)
+ROWS_FN(3, 4)
+ROWS_FN(4, 4)
+
+#define PAIR_FN(HT)								\
+static __attribute__((noinline)) int						\
+gemm_rows_pair_##HT(int rows, int kp, const uint8_t *const *a, const int8_t *w,	\
+		    const int32_t *cn, const int32_t *rt, const float *sc,	\
+		    const struct pack_epi *e, uint8_t *const *o, int u8)	\
+{										\
+	int r = 0;								\
+	for (; r + (HT) <= rows; r += (HT))					\
+		gemm_tile_pair24(HT, kp, a + r, w, cn, rt + r, sc, e, o + r, u8);	\
+	return r;								\
+}
+PAIR_FN(6)
+PAIR_FN(4)
+
+/*
+ * Shallow kernel, for 64-channel panels 16-32 deep (the expansion layers
+ * of MobileNet v2).  Their k loop is only 4-8 vpdpbusd per accumulator,
+ * so the tiles above end the loop with every accumulator's epilogue
+ * waiting on the last multiplies and nothing independent left to issue.
+ * Here the sub-panel's weights stay in registers (NVP vectors x KP/4
+ * steps: 16 registers) and the rows go through in units of four
+ * accumulators (U rows x NVP vectors, one pack sequence each), each
+ * unit's multiplies issued before the previous unit's epilogue.  16 deep
+ * takes the whole panel in one row per unit; 24 and 32 deep take it as two
+ * halves of 32 channels, two rows per unit.
+ */
+#define SW_DECL(g)								\
+	__m512i w##g##_0 = (g) < KP / 4 ? _mm512_loadu_si512(w + (size_t)(g) * nvs * 64) : zero, \
+		w##g##_1 = (g) < KP / 4 && NVP > 1 ?				\
+			_mm512_loadu_si512(w + ((size_t)(g) * nvs + 1) * 64) : zero,	\
+		w##g##_2 = (g) < KP / 4 && NVP > 2 ?				\
+			_mm512_loadu_si512(w + ((size_t)(g) * nvs + 2) * 64) : zero,	\
+		w##g##_3 = (g) < KP / 4 && NVP > 3 ?				\
+			_mm512_loadu_si512(w + ((size_t)(g) * nvs + 3) * 64) : zero
+/* Accumulator j of a unit is row j / NVP, vector j % NVP. */
+#define SW_W(g, j) ((j) % NVP == 0 ? w##g##_0 : (j) % NVP == 1 ? w##g##_1 :	\
+		    (j) % NVP == 2 ? w##g##_2 : w##g##_3)
+#define SW_X(j) ((j) / NVP == 0 ? x0 : (j) / NVP == 1 ? x1 : (j) / NVP == 2 ? x2 : x3)
+#define SW_STEP(s0, s1, s2, s3, ap, g) do {					\
+	if ((g) < KP / 4) {							\
+		int32_t i0, i1 = 0, i2 = 0, i3 = 0;				\
+		memcpy(&i0, (ap)[0] + 4 * (g), 4);				\
+		if (U > 1)							\
+			memcpy(&i1, (ap)[1] + 4 * (g), 4);			\
+		if (U > 2)							\
+			memcpy(&i2, (ap)[2] + 4 * (g), 4);			\
+		if (U > 3)							\
+			memcpy(&i3, (ap)[3] + 4 * (g), 4);			\
+		__m512i x0 = _mm512_set1_epi32(i0), x1 = _mm512_set1_epi32(i1);	\
+		__m512i x2 = _mm512_set1_epi32(i2), x3 = _mm512_set1_epi32(i3);	\
+		DPBUSD(s0, SW_X(0), SW_W(g, 0));				\
+		DPBUSD(s1, SW_X(1), SW_W(g, 1));				\
+		DPBUSD(s2, SW_X(2), SW_W(g, 2));				\
+		DPBUSD(s3, SW_X(3), SW_W(g, 3));				\
+	}									\
+} while (0)
+#define SW_INIT(j, r) _mm512_add_epi32(_mm512_loadu_si512(cn + (j) % NVP * NB),	\
+				       _mm512_set1_epi32(rt[(r) + (j) / NVP]))
+#define SW_MUL(s0, s1, s2, s3, r) do {						\
+	const uint8_t *const *ap = a + (r);					\
+	s0 = SW_INIT(0, r);							\
+	s1 = SW_INIT(1, r);							\
+	s2 = SW_INIT(2, r);							\
+	s3 = SW_INIT(3, r);							\
+	SW_STEP(s0, s1, s2, s3, ap, 0);						\
+	SW_STEP(s0, s1, s2, s3, ap, 1);						\
+	SW_STEP(s0, s1, s2, s3, ap, 2);						\
+	SW_STEP(s0, s1, s2, s3, ap, 3);						\
+	SW_STEP(s0, s1, s2, s3, ap, 4);						\
+	SW_STEP(s0, s1, s2, s3, ap, 5);						\
+	SW_STEP(s0, s1, s2, s3, ap, 6);						\
+	SW_STEP(s0, s1, s2, s3, ap, 7);						\
+} while (0)
+#define SW_Q(s, j) quant_hi(s, sc + (j) % NVP * NB, 0xffff, e)
+#define SW_STORE(s0, s1, s2, s3, r) do {					\
+	__m512i b = pack4(u8, 4, SW_Q(s0, 0), SW_Q(s1, 1), SW_Q(s2, 2), SW_Q(s3, 3), e);	\
+	if (U == 1)								\
+		_mm512_mask_storeu_epi8(o[(r)] + col, bytes, b);		\
+	else									\
+		store_rows(b, U, NVP * NB, ncount, o + (r), col);		\
+} while (0)
+
+ALWAYS_INLINE int gemm_rows_shallow(const int KP, const int NVP, const int U, int rows,
+				    const uint8_t *const *a, const int8_t *w, int nvs,
+				    const int32_t *cn, const int32_t *rt, const float *sc,
+				    const struct pack_epi *e, uint8_t *const *o, int col,
+				    int ncount, int u8)
+{
+	const __m512i zero = _mm512_setzero_si512();
+	__mmask64 bytes = ncount >= 64 ? ~0ull : (1ull << ncount) - 1;
+	int units = rows / U;
+	if (units == 0)
+		return 0;
+	SW_DECL(0); SW_DECL(1); SW_DECL(2); SW_DECL(3);
+	SW_DECL(4); SW_DECL(5); SW_DECL(6); SW_DECL(7);
+	__m512i c0, c1, c2, c3, n0, n1, n2, n3;
+	SW_MUL(c0, c1, c2, c3, 0);
+	int r = 0;
+	for (int i = 1; i < units; i++, r += U) {
+		SW_MUL(n0, n1, n2, n3, r + U);
+		SW_STORE(c0, c1, c2, c3, r);
+		c0 = n0;
+		c1 = n1;
+		c2 = n2;
+		c3 = n3;
+	}
+	SW_STORE(c0, c1, c2, c3, r);
+	return units * U;
+}
+
+#define SHALLOW_FN(KPV, NVPV, UV)						\
+static __attribute__((noinline)) int						\
+gemm_rows_shallow_##KPV(int rows, const uint8_t *const *a, const int8_t *w, int nvs,	\
+			const int32_t *cn, const int32_t *rt, const float *sc,	\
+			const struct pack_epi *e, uint8_t *const *o, int col,	\
+			int ncount, int u8)					\
+{										\
+	return gemm_rows_shallow(KPV, NVPV, UV, rows, a, w, nvs, cn, rt, sc, e, o, col, \
+				 ncount, u8);					\
+}
+SHALLOW_FN(16, 4, 1)
+SHALLOW_FN(24, 2, 2)
+SHALLOW_FN(32, 2, 2)
+
+/* Rows of a 64-channel panel kp deep through the shallow kernel, 0 if none. */
+static int gemm_rows_shallow_panel(int kp, int rows, const uint8_t *const *a, const int8_t *w,
+				   const int32_t *cn, const int32_t *rt, const float *sc,
+				   const struct pack_epi *e, uint8_t *const *o, int cnt, int u8)
+{
+	int done = 0, h1 = cnt < 32 ? cnt : 32, h2 = cnt - 32;
+	switch (kp) {
+	case 16:
+		return gemm_rows_shallow_16(rows, a, w, 4, cn, rt, sc, e, o, 0, cnt, u8);
+	case 24:
+		done = gemm_rows_shallow_24(rows, a, w, 4, cn, rt, sc, e, o, 0, h1, u8);
+		gemm_rows_shallow_24(rows, a, w + 128, 4, cn + 32, rt, sc + 32, e, o, 32, h2, u8);
+		break;
+	case 32:
+		done = gemm_rows_shallow_32(rows, a, w, 4, cn, rt, sc, e, o, 0, h1, u8);
+		gemm_rows_shallow_32(rows, a, w + 128, 4, cn + 32, rt, sc + 32, e, o, 32, h2, u8);
+		break;
+	}
+	return done;
+}
+
+#define RF(NVV, HT) case (NVV) * 16 + (HT):					\
+	r = gemm_rows_##NVV##_##HT(rows, kp, a, w, cn, rt, sc, e, o, cnt, u8); break
+
+/*
+ * rows rows (one block) of the panel at w, cnt channels of it, through the
+ * shallow kernel or whole tiles of height ht, then the partial tile.
+ */
+static void enpu_q8_gemm_block__avx512vnni(int nv, int ht, int rows, int kp,
+					   const uint8_t *const *a, const int8_t *w,
+					   const int32_t *cn, const int32_t *rt, const float *sc,
+					   const struct pack_epi *e, uint8_t *const *o, int cnt, int u8)
+{
+	int r = 0;
+	if (nv == 4 && (kp == 16 || kp == 24 || kp == 32)) {
+		r = gemm_rows_shallow_panel(kp, rows, a, w, cn, rt, sc, e, o, cnt, u8);
+	} else if (nv == 2 && cnt == 24 && e->pair24) {
+		r = ht == 6 ? gemm_rows_pair_6(rows, kp, a, w, cn, rt, sc, e, o, u8) :
+			      gemm_rows_pair_4(rows, kp, a, w, cn, rt, sc, e, o, u8);
+	} else {
+		switch (nv * 16 + ht) {
+		RF(1, 12); RF(1, 6); RF(1, 4); RF(2, 6); RF(2, 4); RF(3, 5); RF(3, 4); RF(4, 4);
+		}
+	}
+	for (; r < rows; r += ht) {
+		int mr = rows - r < ht ? rows - r : ht;
+		enpu_q8_gemm_tiles__avx512vnni(nv, mr, kp, a + r, w, cn, rt + r, sc, e,
+					       o + r, cnt, u8);
+	}
+}
+
+/*
+ * Rows per block: up to 48, fewer when the block's input rows would not
+ * stay in L1 while each panel reads them again (deep or im2col rows), and
+ * never fewer than one tile of mr_max rows.  A multiple of mr_max, so
+ * only a range's last block has a partial tile.
+ */
+#define ROW_BLOCK 48
+
+static int block_rows(int kp, int mr_max)
+{
+	int b = 16384 / kp;
+	b = b > ROW_BLOCK ? ROW_BLOCK : b;
+	return b < mr_max ? mr_max : b / mr_max * mr_max;
 }
 
 static void enpu_q8_gemm_minmax_fp32_c4__avx512vnni(const struct enpu_conv_params *p, int u8,
@@ -641,19 +905,21 @@ static void enpu_q8_gemm_minmax_fp32_c4__avx512vnni(const struct enpu_conv_param
 	/* Output pixel coordinates of row m, advanced by increments (no divides per row). */
 	int cb = (int)(m0 / hw), coy = (int)(m0 % hw / p->ow), cox = (int)(m0 % p->ow);
 
-	for (size_t m = m0; m < m1; m += (size_t)mr_max) {
-		int mr = m1 - m < (size_t)mr_max ? (int)(m1 - m) : mr_max;
-		const uint8_t *a[MR_MAX];
-		uint8_t *orow[MR_MAX];
-		int32_t rt[MR_MAX];
-		for (int r = 0; r < mr; r++) {
+	int blk = block_rows(kp, mr_max);
+	for (size_t m = m0; m < m1; m += (size_t)blk) {
+		int bn = m1 - m < (size_t)blk ? (int)(m1 - m) : blk;
+		const uint8_t *a[ROW_BLOCK];
+		uint8_t *orow[ROW_BLOCK];
+		int32_t rt[ROW_BLOCK];
+		for (int r = 0; r < bn; r++) {
 			size_t mm = m + r;
 			if (direct || direct_strided) {
 				a[r] = direct ? in + mm * p->ic :
 					in + (((size_t)cb * p->ih + (size_t)coy * p->sh) * p->iw +
 					      (size_t)cox * p->sw) * p->ic;
-				rt[r] = h->row_mult ?
-					(int32_t)(u32(h->row_mult) * byte_sum(a[r], h->k)) : 0;
+				if (!direct)
+					rt[r] = h->row_mult ? (int32_t)(u32(h->row_mult) *
+								       byte_sum(a[r], h->k)) : 0;
 			} else {
 				uint32_t sum = gather_row(p, u8, in, cb, coy, cox, rows + (size_t)r * kp,
 							  kp, h->row_mult != 0);
@@ -669,26 +935,25 @@ static void enpu_q8_gemm_minmax_fp32_c4__avx512vnni(const struct enpu_conv_param
 			}
 			orow[r] = out + mm * n;
 		}
+		if (direct)
+			row_terms(in + m * p->ic, h->k, bn, h->row_mult, rt);
 		for (int c = n0; c < n1; c += PANEL) {
 			int panel = c / PANEL;
 			int nv = (h->np - panel * PANEL) / NB;
 			nv = nv > 4 ? 4 : nv;
 			/*
 			 * n0 is a multiple of 64 and n1 is n or a multiple of 64, so the
-			 * range covers whole panels; lanes past n are masked off.
+			 * range covers whole panels; lanes past n are masked off.  Only
+			 * the last panel can be narrower, and narrower panels allow
+			 * taller tiles, so mr_max always fits this panel's tile.
 			 */
 			int cnt = n1 - c < PANEL ? n1 - c : PANEL;
 			const int8_t *w = wall + (size_t)panel * PANEL * kp;
-			const int32_t *cn = cnall + c;
-			const float *sc = scall + c;
-			uint8_t *o[MR_MAX];
-			for (int r = 0; r < mr; r++)
+			uint8_t *o[ROW_BLOCK];
+			for (int r = 0; r < bn; r++)
 				o[r] = orow[r] + c;
-			/*
-			 * Only the last panel can be narrower, and narrower panels
-			 * allow taller tiles, so mr always fits this panel's tile.
-			 */
-			enpu_q8_gemm_tiles__avx512vnni(nv, mr, kp, a, w, cn, rt, sc, &e, o, cnt, u8);
+			enpu_q8_gemm_block__avx512vnni(nv, mr_max, bn, kp, a, w, cnall + c, rt,
+						       scall + c, &e, o, cnt, u8);
 		}
 	}
 }
@@ -1061,7 +1326,10 @@ static size_t scratch(const struct enpu_conv_params *p, int u8, int dw)
 	(void)u8;
 	if (dw)
 		return rup((size_t)p->oc, 64) + 64;	/* the zero-point row */
-	return MR_MAX * rup((size_t)p->fh * p->fw * p->ic, 4) + 64;
+	/* block_rows() for any tile height, at most. */
+	int kp = (int)rup((size_t)p->fh * p->fw * p->ic, 4), b = 16384 / kp;
+	b = b > ROW_BLOCK ? ROW_BLOCK : b < MR_MAX ? MR_MAX : b;
+	return (size_t)b * kp + 64;
 }
 
 static void run(const struct enpu_conv_params *p, int u8, int dw, const void *packed,

@@ -3,7 +3,8 @@
  * Every SIMD kernel level this CPU has, against the scalar kernels, byte for
  * byte: pointwise GEMM over every tile remainder (rows 1..13 cover the 4-
  * and 6-row tiles, channels around 8/16/64 cover vector and panel edges,
- * depths around 2/4/64 cover the k padding), general convolutions with
+ * depths around 2/4/64 cover the k padding) and over blocks of many rows
+ * (the shallow 16-32 deep kernel, row sums in groups), general convolutions with
  * strides 1/2, dilation and SAME/VALID padding, depthwise 3x3 and other
  * windows, uint8 (with weight zero points) and int8, per-tensor and
  * per-channel scales, clamping activations and wrapping biases.  Each case
@@ -388,6 +389,29 @@ int main(void)
 				run_case(&s, u8, "pointwise");
 			}
 	ok(bad_cases == before, "pointwise GEMM: all tile remainders bit-exact");
+
+	/*
+	 * Many rows: blocks of up to 48 rows, the row sums taken 8 rows at a
+	 * time (depths 16/24/32), the shallow kernel's one- and two-row units,
+	 * a block's partial last tile, and (split 1) ranges starting mid-block.
+	 */
+	before = bad_cases;
+	static const int many_rows[] = { 47, 49, 97, 150 };
+	static const int deep[] = { 8, 16, 20, 24, 32, 64 };
+	static const int wide[] = { 16, 24, 49, 60, 64, 96, 144, 200 };
+	for (int u8 = 0; u8 < 2; u8++)
+		for (size_t di = 0; di < sizeof(deep) / sizeof(deep[0]); di++)
+			for (size_t ci = 0; ci < sizeof(wide) / sizeof(wide[0]); ci++) {
+				int m = many_rows[(di + ci + (size_t)u8) % 4];
+				struct shape s = { 0, 1, 1, m, deep[di], wide[ci], 1, 1, 1, 1, 1, 1, 0 };
+				run_case(&s, u8, "pointwise, many rows");
+			}
+	/* im2col rows deep enough that a block holds fewer than 48. */
+	for (int u8 = 0; u8 < 2; u8++) {
+		struct shape s = { 0, 1, 9, 9, 64, 70, 3, 3, 1, 1, 1, 1, 1 };
+		run_case(&s, u8, "conv 3x3, deep rows");
+	}
+	ok(bad_cases == before, "pointwise GEMM over many rows (blocks, shallow kernel) bit-exact");
 
 	before = bad_cases;
 	for (int i = 0; i < 300; i++) {
