@@ -392,12 +392,13 @@ int main(void)
 
 	/*
 	 * Many rows: blocks of up to 48 rows, the row sums taken 8 rows at a
-	 * time (depths 16/24/32), the shallow kernel's one- and two-row units,
+	 * time (rows sharing vectors at depths 16/24/32, a masked tail at 100),
+	 * the shallow kernel's one- and two-row units,
 	 * a block's partial last tile, and (split 1) ranges starting mid-block.
 	 */
 	before = bad_cases;
 	static const int many_rows[] = { 47, 49, 97, 150 };
-	static const int deep[] = { 8, 16, 20, 24, 32, 64 };
+	static const int deep[] = { 8, 16, 20, 24, 32, 64, 100 };
 	static const int wide[] = { 16, 24, 49, 60, 64, 96, 144, 200 };
 	for (int u8 = 0; u8 < 2; u8++)
 		for (size_t di = 0; di < sizeof(deep) / sizeof(deep[0]); di++)
