@@ -459,14 +459,14 @@ ALWAYS_INLINE void store_rows(__m512i b, int rows, int width, int ncount,
 			q2 = VEC_Q(r, 2);					\
 		if (nv > 3)							\
 			q3 = VEC_Q(r, 3);					\
-		pack_store(u8, nv, q0, q1, q2, q3, e, bytes, out[r]);		\
+		pack_store(u8, nv, q0, q1, q2, q3, e, bytes, out[r] + col);	\
 	}									\
 } while (0)
 
 #define QUAD_PACK(r0, r1, r2, r3) do {					\
 	if ((r3) < mr) {							\
 		store_rows(pack4(u8, 4, VEC_Q(r0, 0), VEC_Q(r1, 0), VEC_Q(r2, 0),	\
-				 VEC_Q(r3, 0), e), 4, 16, ncount, out + (r0), 0);	\
+				 VEC_Q(r3, 0), e), 4, 16, ncount, out + (r0), col);	\
 	} else {								\
 		ROW_PACK(r0);							\
 		ROW_PACK(r1);							\
@@ -476,7 +476,7 @@ ALWAYS_INLINE void store_rows(__m512i b, int rows, int width, int ncount,
 #define DUO_PACK(r0, r1) do {							\
 	if ((r1) < mr) {							\
 		store_rows(pack4(u8, 4, VEC_Q(r0, 0), VEC_Q(r0, 1), VEC_Q(r1, 0),	\
-				 VEC_Q(r1, 1), e), 2, 32, ncount, out + (r0), 0);	\
+				 VEC_Q(r1, 1), e), 2, 32, ncount, out + (r0), col);	\
 	} else {								\
 		ROW_PACK(r0);							\
 	}									\
@@ -485,7 +485,7 @@ ALWAYS_INLINE void store_rows(__m512i b, int rows, int width, int ncount,
 ALWAYS_INLINE void gemm_tile(int mr, int nv, int kp, const uint8_t *const *a,
 			     const int8_t *w, const int32_t *cn, const int32_t *rowterm,
 			     const float *scale, const struct pack_epi *e,
-			     uint8_t *const *out, int ncount, int u8)
+			     uint8_t *const *out, int col, int ncount, int u8)
 {
 	/*
 	 * The sums start from the per-channel constant plus the row's term
@@ -608,11 +608,11 @@ ALWAYS_INLINE void gemm_tile(int mr, int nv, int kp, const uint8_t *const *a,
 								 e->bmin), e->bmax);	\
 		b = _mm512_permutexvar_epi32(pair_perm, b);			\
 		if (two && out[2 * (j) + 1] == out[2 * (j)] + 24) {		\
-			_mm512_mask_storeu_epi8(out[2 * (j)], (1ull << 48) - 1, b);	\
+			_mm512_mask_storeu_epi8(out[2 * (j)] + col, (1ull << 48) - 1, b); \
 		} else {							\
-			_mm512_mask_storeu_epi8(out[2 * (j)], (1ull << 24) - 1, b); \
+			_mm512_mask_storeu_epi8(out[2 * (j)] + col, (1ull << 24) - 1, b); \
 			if (two)						\
-				_mm512_mask_storeu_epi8(out[2 * (j) + 1] - 24,	\
+				_mm512_mask_storeu_epi8(out[2 * (j) + 1] + col - 24, \
 							((1ull << 24) - 1) << 24, b); \
 		}								\
 	}									\
@@ -620,7 +620,7 @@ ALWAYS_INLINE void gemm_tile(int mr, int nv, int kp, const uint8_t *const *a,
 
 ALWAYS_INLINE void gemm_tile_pair24(int mr, int kp, const uint8_t *const *a, const int8_t *w,
 				    const int32_t *cn, const int32_t *rowterm, const float *scale,
-				    const struct pack_epi *e, uint8_t *const *out, int u8)
+				    const struct pack_epi *e, uint8_t *const *out, int col, int u8)
 {
 	__m512i c0 = _mm512_loadu_si512(cn), cp = _mm512_loadu_si512(cn + NB);
 	__m512i acc0a = _mm512_add_epi32(c0, _mm512_set1_epi32(rowterm[0]));
@@ -661,7 +661,7 @@ ALWAYS_INLINE void gemm_tile_pair24(int mr, int kp, const uint8_t *const *a, con
 #define MR_NV3 5
 #define MR_NV4 4
 
-#define T(MRV, NVV) case MRV: gemm_tile(MRV, NVV, kp, a, w, cn, rt, sc, e, o, cnt, u8); break
+#define T(MRV, NVV) case MRV: gemm_tile(MRV, NVV, kp, a, w, cn, rt, sc, e, o, col, cnt, u8); break
 #define TILES_TO_4(NVV) T(1, NVV); T(2, NVV); T(3, NVV); T(4, NVV)
 #define TILES_TO_6(NVV) TILES_TO_4(NVV); T(5, NVV); T(6, NVV)
 #define TILES_TO_12(NVV) TILES_TO_6(NVV); T(7, NVV); T(8, NVV); T(9, NVV); T(10, NVV); \
@@ -672,13 +672,13 @@ static int tile_rows(int nv)
 	return nv == 1 ? MR_NV1 : nv == 2 ? MR_NV2 : nv == 3 ? MR_NV3 : MR_NV4;
 }
 
-#define P(MRV) case MRV: gemm_tile_pair24(MRV, kp, a, w, cn, rt, sc, e, o, u8); break
+#define P(MRV) case MRV: gemm_tile_pair24(MRV, kp, a, w, cn, rt, sc, e, o, col, u8); break
 
 /* One tile of mr (< the full height) rows. */
 static void enpu_q8_gemm_tiles__avx512vnni(int nv, int mr, int kp, const uint8_t *const *a,
 					   const int8_t *w,
 			  const int32_t *cn, const int32_t *rt, const float *sc,
-			  const struct pack_epi *e, uint8_t *const *o, int cnt, int u8)
+			  const struct pack_epi *e, uint8_t *const *o, int col, int cnt, int u8)
 {
 	switch (nv) {
 	case 1:
@@ -710,11 +710,12 @@ static void enpu_q8_gemm_tiles__avx512vnni(int nv, int mr, int kp, const uint8_t
 static __attribute__((noinline)) int						\
 gemm_rows_##NVV##_##HT(int rows, int kp, const uint8_t *const *a, const int8_t *w,	\
 		       const int32_t *cn, const int32_t *rt, const float *sc,	\
-		       const struct pack_epi *e, uint8_t *const *o, int cnt, int u8)	\
+		       const struct pack_epi *e, uint8_t *const *o, int col, int cnt,	\
+		       int u8)							\
 {										\
 	int r = 0;								\
 	for (; r + (HT) <= rows; r += (HT))					\
-		gemm_tile(HT, NVV, kp, a + r, w, cn, rt + r, sc, e, o + r, cnt, u8);	\
+		gemm_tile(HT, NVV, kp, a + r, w, cn, rt + r, sc, e, o + r, col, cnt, u8); \
 	return r;								\
 }
 ROWS_FN(1, 12)
@@ -730,11 +731,11 @@ ROWS_FN(4, 4)
 static __attribute__((noinline)) int						\
 gemm_rows_pair_##HT(int rows, int kp, const uint8_t *const *a, const int8_t *w,	\
 		    const int32_t *cn, const int32_t *rt, const float *sc,	\
-		    const struct pack_epi *e, uint8_t *const *o, int u8)	\
+		    const struct pack_epi *e, uint8_t *const *o, int col, int u8) \
 {										\
 	int r = 0;								\
 	for (; r + (HT) <= rows; r += (HT))					\
-		gemm_tile_pair24(HT, kp, a + r, w, cn, rt + r, sc, e, o + r, u8);	\
+		gemm_tile_pair24(HT, kp, a + r, w, cn, rt + r, sc, e, o + r, col, u8);	\
 	return r;								\
 }
 PAIR_FN(6)
@@ -853,26 +854,29 @@ SHALLOW_FN(32, 2, 2)
 /* Rows of a 64-channel panel kp deep through the shallow kernel, 0 if none. */
 static int gemm_rows_shallow_panel(int kp, int rows, const uint8_t *const *a, const int8_t *w,
 				   const int32_t *cn, const int32_t *rt, const float *sc,
-				   const struct pack_epi *e, uint8_t *const *o, int cnt, int u8)
+				   const struct pack_epi *e, uint8_t *const *o, int col, int cnt,
+				   int u8)
 {
 	int done = 0, h1 = cnt < 32 ? cnt : 32, h2 = cnt - 32;
 	switch (kp) {
 	case 16:
-		return gemm_rows_shallow_16(rows, a, w, 4, cn, rt, sc, e, o, 0, cnt, u8);
+		return gemm_rows_shallow_16(rows, a, w, 4, cn, rt, sc, e, o, col, cnt, u8);
 	case 24:
-		done = gemm_rows_shallow_24(rows, a, w, 4, cn, rt, sc, e, o, 0, h1, u8);
-		gemm_rows_shallow_24(rows, a, w + 128, 4, cn + 32, rt, sc + 32, e, o, 32, h2, u8);
+		done = gemm_rows_shallow_24(rows, a, w, 4, cn, rt, sc, e, o, col, h1, u8);
+		gemm_rows_shallow_24(rows, a, w + 128, 4, cn + 32, rt, sc + 32, e, o, col + 32, h2,
+				     u8);
 		break;
 	case 32:
-		done = gemm_rows_shallow_32(rows, a, w, 4, cn, rt, sc, e, o, 0, h1, u8);
-		gemm_rows_shallow_32(rows, a, w + 128, 4, cn + 32, rt, sc + 32, e, o, 32, h2, u8);
+		done = gemm_rows_shallow_32(rows, a, w, 4, cn, rt, sc, e, o, col, h1, u8);
+		gemm_rows_shallow_32(rows, a, w + 128, 4, cn + 32, rt, sc + 32, e, o, col + 32, h2,
+				     u8);
 		break;
 	}
 	return done;
 }
 
 #define RF(NVV, HT) case (NVV) * 16 + (HT):					\
-	r = gemm_rows_##NVV##_##HT(rows, kp, a, w, cn, rt, sc, e, o, cnt, u8); break
+	r = gemm_rows_##NVV##_##HT(rows, kp, a, w, cn, rt, sc, e, o, col, cnt, u8); break
 
 /*
  * rows rows (one block) of the panel at w, cnt channels of it, through the
@@ -881,14 +885,15 @@ static int gemm_rows_shallow_panel(int kp, int rows, const uint8_t *const *a, co
 static void enpu_q8_gemm_block__avx512vnni(int nv, int ht, int rows, int kp,
 					   const uint8_t *const *a, const int8_t *w,
 					   const int32_t *cn, const int32_t *rt, const float *sc,
-					   const struct pack_epi *e, uint8_t *const *o, int cnt, int u8)
+					   const struct pack_epi *e, uint8_t *const *o, int col,
+					   int cnt, int u8)
 {
 	int r = 0;
 	if (nv == 4 && (kp == 16 || kp == 24 || kp == 32)) {
-		r = gemm_rows_shallow_panel(kp, rows, a, w, cn, rt, sc, e, o, cnt, u8);
+		r = gemm_rows_shallow_panel(kp, rows, a, w, cn, rt, sc, e, o, col, cnt, u8);
 	} else if (nv == 2 && cnt == 24 && e->pair24) {
-		r = ht == 6 ? gemm_rows_pair_6(rows, kp, a, w, cn, rt, sc, e, o, u8) :
-			      gemm_rows_pair_4(rows, kp, a, w, cn, rt, sc, e, o, u8);
+		r = ht == 6 ? gemm_rows_pair_6(rows, kp, a, w, cn, rt, sc, e, o, col, u8) :
+			      gemm_rows_pair_4(rows, kp, a, w, cn, rt, sc, e, o, col, u8);
 	} else {
 		switch (nv * 16 + ht) {
 		RF(1, 12); RF(1, 6); RF(1, 4); RF(2, 6); RF(2, 4); RF(3, 5); RF(3, 4); RF(4, 4);
@@ -897,7 +902,7 @@ static void enpu_q8_gemm_block__avx512vnni(int nv, int ht, int rows, int kp,
 	for (; r < rows; r += ht) {
 		int mr = rows - r < ht ? rows - r : ht;
 		enpu_q8_gemm_tiles__avx512vnni(nv, mr, kp, a + r, w, cn, rt + r, sc, e,
-					       o + r, cnt, u8);
+					       o + r, col, cnt, u8);
 	}
 }
 
@@ -955,15 +960,21 @@ static void enpu_q8_gemm_minmax_fp32_c4__avx512vnni(const struct enpu_conv_param
 		const uint8_t *a[ROW_BLOCK];
 		uint8_t *orow[ROW_BLOCK];
 		int32_t rt[ROW_BLOCK];
-		for (int r = 0; r < bn; r++) {
+		if (direct) {
+			/* The common case (1x1, stride 1): rows in place, nothing to track. */
+			for (int r = 0; r < bn; r++) {
+				a[r] = in + (m + r) * p->ic;
+				orow[r] = out + (m + r) * n;
+			}
+			row_terms(in + m * p->ic, h->k, bn, h->row_mult, rt);
+		}
+		for (int r = 0; r < bn && !direct; r++) {
 			size_t mm = m + r;
-			if (direct || direct_strided) {
-				a[r] = direct ? in + mm * p->ic :
-					in + (((size_t)cb * p->ih + (size_t)coy * p->sh) * p->iw +
-					      (size_t)cox * p->sw) * p->ic;
-				if (!direct)
-					rt[r] = h->row_mult ? (int32_t)(u32(h->row_mult) *
-								       byte_sum(a[r], h->k)) : 0;
+			if (direct_strided) {
+				a[r] = in + (((size_t)cb * p->ih + (size_t)coy * p->sh) * p->iw +
+					     (size_t)cox * p->sw) * p->ic;
+				rt[r] = h->row_mult ? (int32_t)(u32(h->row_mult) *
+							       byte_sum(a[r], h->k)) : 0;
 			} else {
 				uint32_t sum = gather_row(p, u8, in, cb, coy, cox, rows + (size_t)r * kp,
 							  kp, h->row_mult != 0);
@@ -979,8 +990,6 @@ static void enpu_q8_gemm_minmax_fp32_c4__avx512vnni(const struct enpu_conv_param
 			}
 			orow[r] = out + mm * n;
 		}
-		if (direct)
-			row_terms(in + m * p->ic, h->k, bn, h->row_mult, rt);
 		for (int c = n0; c < n1; c += PANEL) {
 			int panel = c / PANEL;
 			int nv = (h->np - panel * PANEL) / NB;
@@ -993,11 +1002,8 @@ static void enpu_q8_gemm_minmax_fp32_c4__avx512vnni(const struct enpu_conv_param
 			 */
 			int cnt = n1 - c < PANEL ? n1 - c : PANEL;
 			const int8_t *w = wall + (size_t)panel * PANEL * kp;
-			uint8_t *o[ROW_BLOCK];
-			for (int r = 0; r < bn; r++)
-				o[r] = orow[r] + c;
 			enpu_q8_gemm_block__avx512vnni(nv, mr_max, bn, kp, a, w, cnall + c, rt,
-						       scall + c, &e, o, cnt, u8);
+						       scall + c, &e, orow, c, cnt, u8);
 		}
 	}
 }
