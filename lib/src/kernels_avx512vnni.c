@@ -271,12 +271,21 @@ static void row_terms(const uint8_t *x, int k, int count, int32_t mult, int32_t 
 }
 
 /*
- * One im2col row (output pixel m) into dst: taps outside the input read the
- * zero point; int8 is flipped to the unsigned domain; depth padding is 0
- * (its weights are 0 too).
+ * Bytes between gathered rows: short rows are padded to a multiple of 8
+ * so that row_terms() can sum them in groups (the padding is 0).
  */
-static uint32_t gather_row(const struct enpu_conv_params *p, int u8, const uint8_t *in, int b,
-			   int oy, int ox, uint8_t *dst, int kp, int want_sum)
+static int gather_stride(int kp)
+{
+	return kp <= 32 ? (int)rup((size_t)kp, 8) : kp;
+}
+
+/*
+ * One im2col row (output pixel m) into dst: taps outside the input read the
+ * zero point; int8 is flipped to the unsigned domain; the bytes from the
+ * depth k up to stride are 0 (the padded depth's weights are 0 too).
+ */
+static void gather_row(const struct enpu_conv_params *p, int u8, const uint8_t *in, int b,
+		       int oy, int ox, uint8_t *dst, int stride)
 {
 	/* With dilation 1 a window row is fw*ic contiguous input bytes. */
 	int span = p->fw * p->ic;
@@ -291,7 +300,7 @@ static uint32_t gather_row(const struct enpu_conv_params *p, int u8, const uint8
 	 * tile loads 4-byte pieces of it right away, and a load that overlaps
 	 * masked or narrower stores cannot be forwarded from them: it waits
 	 * for them to retire.  Bytes from k on stay 0 for uint8's row sum;
-	 * the store's overrun belongs to the next row (written after) or the
+	 * the store's overrun belongs to the next rows (written after) or the
 	 * scratch slack.
 	 */
 	if (row_inside && p->fh * span <= 64 && p->dh == 1 && iy0 >= 0 && iy0 + p->fh <= p->ih) {
@@ -306,9 +315,7 @@ static uint32_t gather_row(const struct enpu_conv_params *p, int u8, const uint8
 		if (!u8)
 			row = _mm512_xor_si512(row, _mm512_set1_epi8((char)0x80));
 		_mm512_storeu_si512(dst, row);
-		/* From the register: reading the row back would wait for the store. */
-		return want_sum ? (uint32_t)_mm512_reduce_add_epi64(
-					  _mm512_sad_epu8(row, _mm512_setzero_si512())) : 0;
+		return;
 	}
 	int k = im2col_window(p, in, b, oy, ox, dst);
 	if (!u8) {
@@ -323,8 +330,7 @@ static uint32_t gather_row(const struct enpu_conv_params *p, int u8, const uint8
 						_mm512_xor_si512(_mm512_maskz_loadu_epi8(mk, dst + i), flip));
 		}
 	}
-	memset(dst + k, 0, (size_t)(kp - k));
-	return want_sum ? byte_sum(dst, k) : 0;
+	memset(dst + k, 0, (size_t)(stride - k));
 }
 
 /*
@@ -856,6 +862,8 @@ SHALLOW_FN(24, 2, 2)
 SHALLOW_FN(24, 1, 4)
 SHALLOW_FN(32, 2, 2)
 SHALLOW_FN(32, 1, 4)
+SHALLOW_FN(28, 2, 2)
+SHALLOW_FN(28, 1, 4)
 
 #define SH(KPV, NVPV) case (KPV) * 8 + (NVPV):					\
 	return gemm_rows_shallow_##KPV##_##NVPV(rows, a, w, nvs, cn, rt, sc, e, o, col, cnt, u8)
@@ -868,13 +876,14 @@ static int gemm_rows_shallow_any(int kp, int nvp, int nvs, int rows, const uint8
 {
 	switch (kp * 8 + nvp) {
 	SH(16, 4); SH(16, 2); SH(16, 1); SH(24, 2); SH(24, 1); SH(32, 2); SH(32, 1);
+	SH(28, 2); SH(28, 1);
 	}
 	return 0;
 }
 
 static int shallow_fits(int nv, int kp)
 {
-	return (kp == 16 || kp == 24 || kp == 32) && nv != 3;
+	return (kp == 16 || kp == 24 || kp == 28 || kp == 32) && nv != 3;
 }
 
 /*
@@ -975,7 +984,7 @@ static void enpu_q8_gemm_minmax_fp32_c4__avx512vnni(const struct enpu_conv_param
 	/* Output pixel coordinates of row m, advanced by increments (no divides per row). */
 	int cb = (int)(m0 / hw), coy = (int)(m0 % hw / p->ow), cox = (int)(m0 % p->ow);
 
-	int blk = block_rows(kp, mr_max);
+	int blk = block_rows(kp, mr_max), stride = gather_stride(kp);
 	for (size_t m = m0; m < m1; m += (size_t)blk) {
 		int bn = m1 - m < (size_t)blk ? (int)(m1 - m) : blk;
 		const uint8_t *a[ROW_BLOCK];
@@ -997,10 +1006,8 @@ static void enpu_q8_gemm_minmax_fp32_c4__avx512vnni(const struct enpu_conv_param
 				rt[r] = h->row_mult ? (int32_t)(u32(h->row_mult) *
 							       byte_sum(a[r], h->k)) : 0;
 			} else {
-				uint32_t sum = gather_row(p, u8, in, cb, coy, cox, rows + (size_t)r * kp,
-							  kp, h->row_mult != 0);
-				a[r] = rows + (size_t)r * kp;
-				rt[r] = (int32_t)(u32(h->row_mult) * sum);
+				a[r] = rows + (size_t)r * stride;
+				gather_row(p, u8, in, cb, coy, cox, rows + (size_t)r * stride, stride);
 			}
 			if (++cox == p->ow) {
 				cox = 0;
@@ -1011,6 +1018,8 @@ static void enpu_q8_gemm_minmax_fp32_c4__avx512vnni(const struct enpu_conv_param
 			}
 			orow[r] = out + mm * n;
 		}
+		if (!direct && !direct_strided)
+			row_terms(rows, stride, bn, h->row_mult, rt);
 		for (int c = n0; c < n1; c += PANEL) {
 			int panel = c / PANEL;
 			int nv = (h->np - panel * PANEL) / NB;
@@ -1400,7 +1409,7 @@ static size_t scratch(const struct enpu_conv_params *p, int u8, int dw)
 	/* block_rows() for any tile height, at most. */
 	int kp = (int)rup((size_t)p->fh * p->fw * p->ic, 4), b = 16384 / kp;
 	b = b > ROW_BLOCK ? ROW_BLOCK : b < MR_MAX ? MR_MAX : b;
-	return (size_t)b * kp + 64;
+	return (size_t)b * gather_stride(kp) + 64;
 }
 
 static void run(const struct enpu_conv_params *p, int u8, int dw, const void *packed,
