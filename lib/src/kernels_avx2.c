@@ -79,14 +79,36 @@ static void gemm_pack(const struct enpu_conv_params *p, int u8, const void *w, v
 	}
 }
 
+/* n input bytes as int16 x - xz. */
+ALWAYS_INLINE void widen_row(int u8, const uint8_t *s, int16_t *d, int n, __m256i zp, int xz)
+{
+	int i = 0;
+	for (; i + 16 <= n; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+		__m256i x16 = u8 ? _mm256_cvtepu8_epi16(x) : _mm256_cvtepi8_epi16(x);
+		_mm256_storeu_si256((__m256i *)(d + i), _mm256_sub_epi16(x16, zp));
+	}
+	for (; i < n; i++)
+		d[i] = (int16_t)(ld8(u8, s, (size_t)i) - xz);
+}
+
 /* One im2col row of x - xz as int16; padding taps and depth padding are 0. */
 static void gather_row(const struct enpu_conv_params *p, int u8, const uint8_t *in, size_t m,
 		       int16_t *dst, int kp)
 {
-	size_t hw = (size_t)p->oh * p->ow;
-	int b = (int)(m / hw), oy = (int)(m % hw / p->ow), ox = (int)(m % p->ow);
 	const __m256i zp = _mm256_set1_epi16((int16_t)p->in_zp);
 	int16_t *d = dst;
+	/* 1x1, stride 1, no padding: row m is input pixel m (no divides). */
+	int flat = p->fh == 1 && p->fw == 1 && p->sh == 1 && p->sw == 1 && p->pad_t == 0 &&
+		   p->pad_l == 0;
+	if (flat) {
+		widen_row(u8, in + m * p->ic, d, p->ic, zp, p->in_zp);
+		if (p->ic < kp)
+			dst[p->ic] = 0;
+		return;
+	}
+	size_t hw = (size_t)p->oh * p->ow;
+	int b = (int)(m / hw), oy = (int)(m % hw / p->ow), ox = (int)(m % p->ow);
 	for (int ky = 0; ky < p->fh; ky++) {
 		int iy = oy * p->sh - p->pad_t + ky * p->dh;
 		for (int kx = 0; kx < p->fw; kx++, d += p->ic) {
@@ -95,15 +117,8 @@ static void gather_row(const struct enpu_conv_params *p, int u8, const uint8_t *
 				memset(d, 0, (size_t)p->ic * 2);
 				continue;
 			}
-			const uint8_t *s = in + (((size_t)b * p->ih + iy) * p->iw + ix) * p->ic;
-			int i = 0;
-			for (; i + 16 <= p->ic; i += 16) {
-				__m128i x = _mm_loadu_si128((const __m128i *)(s + i));
-				__m256i x16 = u8 ? _mm256_cvtepu8_epi16(x) : _mm256_cvtepi8_epi16(x);
-				_mm256_storeu_si256((__m256i *)(d + i), _mm256_sub_epi16(x16, zp));
-			}
-			for (; i < p->ic; i++)
-				d[i] = (int16_t)(ld8(u8, s, (size_t)i) - p->in_zp);
+			widen_row(u8, in + (((size_t)b * p->ih + iy) * p->iw + ix) * p->ic, d, p->ic,
+				  zp, p->in_zp);
 		}
 	}
 	int k = (int)(d - dst);
@@ -134,32 +149,54 @@ ALWAYS_INLINE void store_n(uint8_t *dst, __m128i v, int cnt)
 	}
 }
 
+/*
+ * mr x 16 tile.  The accumulators are named variables, not an array: gcc
+ * keeps an acc[r][v] array in memory, so every vpmaddwd's sum made a trip
+ * through the stack (a load and a store per k step and row, and the
+ * store-to-load latency on each chain).  Rows beyond mr are dead code.
+ */
+#define X_DECL(r) acc##r##_0 = c0, acc##r##_1 = c1
+#define X_STEP(r) do {								\
+	if ((r) < mr) {								\
+		int32_t x;							\
+		memcpy(&x, a[r] + g, 4);					\
+		__m256i av = _mm256_set1_epi32(x);				\
+		acc##r##_0 = _mm256_add_epi32(acc##r##_0, _mm256_madd_epi16(av, w0));	\
+		acc##r##_1 = _mm256_add_epi32(acc##r##_1, _mm256_madd_epi16(av, w1));	\
+	}									\
+} while (0)
+#define X_STORE(r) do {								\
+	if ((r) < mr) {								\
+		store_n(out[r], requant8(acc##r##_0, sc, lo, hi, zp, u8), cnt);	\
+		store_n(out[r] + 8, requant8(acc##r##_1, sc + 8, lo, hi, zp, u8), cnt - 8);	\
+	}									\
+} while (0)
+
 ALWAYS_INLINE void gemm_tile(int mr, int kp, const int16_t *const *a, const int16_t *w,
 			     const int32_t *cn, const float *scale, __m256 lo, __m256 hi,
 			     __m256i zp, int u8, uint8_t *const *out, int cnt, const float *scbuf)
 {
-	__m256i acc[MR][2];
-	for (int r = 0; r < mr; r++) {
-		acc[r][0] = _mm256_loadu_si256((const __m256i *)cn);
-		acc[r][1] = _mm256_loadu_si256((const __m256i *)(cn + 8));
-	}
+	const __m256i c0 = _mm256_loadu_si256((const __m256i *)cn);
+	const __m256i c1 = _mm256_loadu_si256((const __m256i *)(cn + 8));
+	__m256i X_DECL(0), X_DECL(1), X_DECL(2), X_DECL(3), X_DECL(4), X_DECL(5);
 	for (int g = 0; g < kp; g += 2) {
 		__m256i w0 = _mm256_loadu_si256((const __m256i *)(w + (size_t)g * 16));
 		__m256i w1 = _mm256_loadu_si256((const __m256i *)(w + (size_t)g * 16 + 16));
-		for (int r = 0; r < mr; r++) {
-			int32_t x;
-			memcpy(&x, a[r] + g, 4);
-			__m256i av = _mm256_set1_epi32(x);
-			acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(av, w0));
-			acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(av, w1));
-		}
+		X_STEP(0);
+		X_STEP(1);
+		X_STEP(2);
+		X_STEP(3);
+		X_STEP(4);
+		X_STEP(5);
 	}
 	/* A partial panel reads its scales from a padded copy so no load runs past the array. */
 	const float *sc = cnt >= PANEL ? scale : scbuf;
-	for (int r = 0; r < mr; r++) {
-		store_n(out[r], requant8(acc[r][0], sc, lo, hi, zp, u8), cnt);
-		store_n(out[r] + 8, requant8(acc[r][1], sc + 8, lo, hi, zp, u8), cnt - 8);
-	}
+	X_STORE(0);
+	X_STORE(1);
+	X_STORE(2);
+	X_STORE(3);
+	X_STORE(4);
+	X_STORE(5);
 }
 
 static void gemm_run(const struct enpu_conv_params *p, int u8, const void *packed,
