@@ -27,7 +27,7 @@
 #define MR 6		/* output pixels per tile */
 #define NB 8		/* channels per ymm */
 #define PANEL 16	/* channels per weight panel (2 ymm) */
-#define MAX_TAPS 64
+#define MAX_TAPS DW_MAX_TAPS
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
@@ -248,48 +248,87 @@ static void gemm_run(const struct enpu_conv_params *p, int u8, const void *packe
 
 /* ----------------------------------------------------------- Depthwise */
 
+/*
+ * 16 channels per step as int16, taps in pairs through vpmaddwd (two
+ * products summed into int32, exact: |x| <= 255 and |w - wz| <= 255).  The
+ * pair is formed by vpunpck{l,h}wd of two taps' rows, which works within
+ * 128-bit lanes, so the "lo" accumulator holds channels 8L+0..3 of each
+ * lane L and "hi" 8L+4..7; the constants, scales and weights are packed in
+ * that order, and vpackssdw of lo and hi puts the channels back in order.
+ * An odd last tap is paired with a zero weight.
+ */
+#define DB 16	/* depthwise channels per step */
+
 static size_t dw_pack_size(const struct enpu_conv_params *p)
 {
-	size_t taps = (size_t)p->fh * p->fw, cp = rup((size_t)p->oc, NB);
-	return 64 + 64 + cp * 4 * (taps + 2) + 64;
+	size_t pairs = ((size_t)p->fh * p->fw + 1) / 2, cp = rup((size_t)p->oc, DB);
+	return 64 + 64 + cp * 8 + pairs * cp * 4 + 64;
 }
 
-/* Layout: header, int32 constant [cp], float scales [cp], int32 (w - wz) [taps][cp]. */
+/* Lane position (0..15) of channel j of a block, in the lo (half 0) or hi (half 1) vector. */
+static int dw_lane_channel(int half, int j)
+{
+	return (j / 4) * 8 + half * 4 + j % 4;
+}
+
+/*
+ * Layout: header, int32 constant [cp], float scales [cp] (both in the
+ * accumulators' order: per block, lo's 8 channels then hi's), then per
+ * block and tap pair a lo and a hi vector of (tap 2p, tap 2p+1) int16 pairs.
+ */
 static void dw_pack(const struct enpu_conv_params *p, int u8, const void *wv, void *packed)
 {
 	struct dw_hdr *h = align64(packed);
-	int taps = p->fh * p->fw, c = p->oc, cp = (int)rup((size_t)c, NB);
+	int taps = p->fh * p->fw, c = p->oc, cp = (int)rup((size_t)c, DB), pairs = (taps + 1) / 2;
 	h->taps = taps;
 	h->c = c;
 	h->cp = cp;
 	int32_t *cn = (int32_t *)((char *)h + 64);
 	float *sc = (float *)(cn + cp);
-	int32_t *w32 = (int32_t *)(sc + cp);
-	memset(cn, 0, (size_t)cp * 4 * (taps + 2));
-	for (int ch = 0; ch < c; ch++) {
-		uint32_t sum = 0;
-		for (int t = 0; t < taps; t++) {
-			int32_t f = ld8(u8, wv, (size_t)t * c + ch) - p->w_zp;
-			w32[(size_t)t * cp + ch] = f;
-			sum += (uint32_t)f;
+	int16_t *w16 = (int16_t *)(sc + cp);
+	memset(cn, 0, (size_t)cp * 8 + (size_t)pairs * cp * 4);
+	for (int blk = 0; blk < cp / DB; blk++) {
+		for (int half = 0; half < 2; half++) {
+			for (int j = 0; j < 8; j++) {
+				int ch = blk * DB + dw_lane_channel(half, j);
+				int pos = blk * DB + half * 8 + j;
+				if (ch >= c)
+					continue;
+				uint32_t sum = 0;
+				for (int t = 0; t < taps; t++) {
+					int32_t f = ld8(u8, wv, (size_t)t * c + ch) - p->w_zp;
+					int16_t *v = w16 + (((size_t)blk * pairs + t / 2) * 2 + half) * 16;
+					v[j * 2 + t % 2] = (int16_t)f;
+					sum += (uint32_t)f;
+				}
+				/* Padding taps point at zero points, so subtracting xz*sum(w) is exact. */
+				cn[pos] = (int32_t)((p->bias ? (uint32_t)p->bias[ch] : 0) -
+						    (uint32_t)p->in_zp * sum);
+				sc[pos] = p->rq.scale[ch];
+			}
 		}
-		/* Padding taps point at zero points, so subtracting xz*sum(w) is exact. */
-		cn[ch] = (int32_t)((p->bias ? (uint32_t)p->bias[ch] : 0) - (uint32_t)p->in_zp * sum);
-		sc[ch] = p->rq.scale[ch];
 	}
 }
 
-ALWAYS_INLINE __m256i widen8(int u8, const uint8_t *src, int cnt)
+/* 16 input bytes (cnt of them in a partial block) as int16. */
+ALWAYS_INLINE __m256i dw_widen16(int u8, const uint8_t *src, int cnt)
 {
 	__m128i b;
-	if (cnt >= 8) {
-		b = _mm_loadl_epi64((const __m128i *)src);
+	if (cnt >= DB) {
+		b = _mm_loadu_si128((const __m128i *)src);
 	} else {
 		uint8_t t[16] = { 0 };
 		memcpy(t, src, (size_t)cnt);
-		b = _mm_loadl_epi64((const __m128i *)t);
+		b = _mm_loadu_si128((const __m128i *)t);
 	}
-	return u8 ? _mm256_cvtepu8_epi32(b) : _mm256_cvtepi8_epi32(b);
+	return u8 ? _mm256_cvtepu8_epi16(b) : _mm256_cvtepi8_epi16(b);
+}
+
+/* The scalar requantization of 8 lanes, to int32 without the zero point. */
+ALWAYS_INLINE __m256i dw_quant(__m256i acc, const float *scale, __m256 lo, __m256 hi)
+{
+	__m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), _mm256_loadu_ps(scale));
+	return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(f, lo), hi));
 }
 
 ALWAYS_INLINE void dw_run_t(int u8, const struct enpu_conv_params *p, const void *packed,
@@ -299,41 +338,48 @@ ALWAYS_INLINE void dw_run_t(int u8, const struct enpu_conv_params *p, const void
 	const struct dw_hdr *h = align64(packed);
 	const int32_t *cn = (const int32_t *)((const char *)h + 64);
 	const float *sc = (const float *)(cn + h->cp);
-	const int32_t *w32 = (const int32_t *)(sc + h->cp);
-	int c = h->c, taps = h->taps;
+	const int16_t *w16 = (const int16_t *)(sc + h->cp);
+	int c = h->c, taps = h->taps, pairs = (taps + 1) / 2;
 	const struct enpu_rq *rq = &p->rq;
 	__m256 lo = _mm256_set1_ps((float)(rq->act_min - rq->out_zp));
 	__m256 hi = _mm256_set1_ps((float)(rq->act_max - rq->out_zp));
-	__m256i zp = _mm256_set1_epi32(rq->out_zp);
-	const uint8_t *tp[MAX_TAPS];
-	size_t hw = (size_t)p->oh * p->ow;
+	__m128i zp16 = _mm_set1_epi16((int16_t)rq->out_zp);
+	const uint8_t *tp[MAX_TAPS + 1];
+	struct dw_walk walk;
+	dw_walk_init(&walk, p, in, zrow, c, m0);
+	/* An odd window's last pair reads the zero-point row against weight 0. */
+	tp[taps] = zrow;
 	for (size_t m = m0; m < m1; m++) {
-		int b = (int)(m / hw), oy = (int)(m % hw / p->ow), ox = (int)(m % p->ow);
-		int t = 0;
-		for (int ky = 0; ky < p->fh; ky++) {
-			int iy = oy * p->sh - p->pad_t + ky * p->dh;
-			for (int kx = 0; kx < p->fw; kx++, t++) {
-				int ix = ox * p->sw - p->pad_l + kx * p->dw;
-				tp[t] = iy < 0 || iy >= p->ih || ix < 0 || ix >= p->iw ? zrow :
-					in + (((size_t)b * p->ih + iy) * p->iw + ix) * c;
-			}
-		}
+		dw_walk_next(&walk, tp);
 		uint8_t *o = out + m * c;
-		for (int ch = n0; ch < n1; ch += NB) {
+		for (int ch = n0; ch < n1; ch += DB) {
 			int cnt = n1 - ch;
-			__m256i acc0 = _mm256_loadu_si256((const __m256i *)(cn + ch));
-			__m256i acc1 = _mm256_setzero_si256();
-			int tt = 0;
-			for (; tt + 2 <= taps; tt += 2) {
-				acc0 = _mm256_add_epi32(acc0, _mm256_mullo_epi32(widen8(u8, tp[tt] + ch, cnt),
-					_mm256_loadu_si256((const __m256i *)(w32 + (size_t)tt * h->cp + ch))));
-				acc1 = _mm256_add_epi32(acc1, _mm256_mullo_epi32(widen8(u8, tp[tt + 1] + ch, cnt),
-					_mm256_loadu_si256((const __m256i *)(w32 + (size_t)(tt + 1) * h->cp + ch))));
+			const int16_t *w = w16 + (size_t)(ch / DB) * pairs * 32;
+			__m256i acc_lo = _mm256_loadu_si256((const __m256i *)(cn + ch));
+			__m256i acc_hi = _mm256_loadu_si256((const __m256i *)(cn + ch + 8));
+			for (int pp = 0; pp < pairs; pp++, w += 32) {
+				__m256i xa = dw_widen16(u8, tp[2 * pp] + ch, cnt);
+				__m256i xb = dw_widen16(u8, tp[2 * pp + 1] + ch, cnt);
+				acc_lo = _mm256_add_epi32(acc_lo, _mm256_madd_epi16(
+						_mm256_unpacklo_epi16(xa, xb),
+						_mm256_loadu_si256((const __m256i *)w)));
+				acc_hi = _mm256_add_epi32(acc_hi, _mm256_madd_epi16(
+						_mm256_unpackhi_epi16(xa, xb),
+						_mm256_loadu_si256((const __m256i *)(w + 16))));
 			}
-			if (tt < taps)
-				acc0 = _mm256_add_epi32(acc0, _mm256_mullo_epi32(widen8(u8, tp[tt] + ch, cnt),
-					_mm256_loadu_si256((const __m256i *)(w32 + (size_t)tt * h->cp + ch))));
-			store_n(o + ch, requant8(_mm256_add_epi32(acc0, acc1), sc + ch, lo, hi, zp, u8), cnt);
+			/* Clamped, so inside int16 and the packs are exact. */
+			__m256i v = _mm256_packs_epi32(dw_quant(acc_lo, sc + ch, lo, hi),
+						       dw_quant(acc_hi, sc + ch + 8, lo, hi));
+			__m128i v0 = _mm_adds_epi16(_mm256_castsi256_si128(v), zp16);
+			__m128i v1 = _mm_adds_epi16(_mm256_extracti128_si256(v, 1), zp16);
+			__m128i bytes = u8 ? _mm_packus_epi16(v0, v1) : _mm_packs_epi16(v0, v1);
+			if (cnt >= DB) {
+				_mm_storeu_si128((__m128i *)(o + ch), bytes);
+			} else {
+				uint8_t tb[16];
+				_mm_storeu_si128((__m128i *)tb, bytes);
+				memcpy(o + ch, tb, (size_t)cnt);
+			}
 		}
 	}
 }

@@ -37,7 +37,7 @@
 #define MR 4		/* output pixels per GEMM tile */
 #define NR 16		/* channels per GEMM panel (4 int32x4 accumulators) */
 #define KB 8		/* depths per row load (one int16x8) */
-#define MAX_TAPS 64	/* depthwise windows larger than this go scalar */
+#define MAX_TAPS DW_MAX_TAPS	/* depthwise windows larger than this go scalar */
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
@@ -338,18 +338,10 @@ ALWAYS_INLINE void dwconv_up16(int u8, const struct enpu_conv_params *p, const v
 	float32x4_t hi = vdupq_n_f32((float)(rq->act_max - rq->out_zp));
 	int32x4_t zp = vdupq_n_s32(rq->out_zp);
 	const uint8_t *tp[MAX_TAPS];
-	size_t hw = (size_t)p->oh * p->ow;
+	struct dw_walk walk;
+	dw_walk_init(&walk, p, in, zrow, c, m0);
 	for (size_t m = m0; m < m1; m++) {
-		int b = (int)(m / hw), oy = (int)(m % hw / p->ow), ox = (int)(m % p->ow);
-		int t = 0;
-		for (int ky = 0; ky < p->fh; ky++) {
-			int iy = oy * p->sh - p->pad_t + ky * p->dh;
-			for (int kx = 0; kx < p->fw; kx++, t++) {
-				int ix = ox * p->sw - p->pad_l + kx * p->dw;
-				tp[t] = iy < 0 || iy >= p->ih || ix < 0 || ix >= p->iw ? zrow :
-					in + (((size_t)b * p->ih + iy) * p->iw + ix) * c;
-			}
-		}
+		dw_walk_next(&walk, tp);
 		uint8_t *o = out + m * c;
 		for (int ch = n0; ch < n1; ch += 16) {
 			int cnt = n1 - ch < 16 ? n1 - ch : 16;
