@@ -199,9 +199,9 @@ ALWAYS_INLINE void gemm_tile(int mr, int kp, const int16_t *const *a, const int1
 	X_STORE(5);
 }
 
-static void gemm_run(const struct enpu_conv_params *p, int u8, const void *packed,
-		     const void *inv, void *outv, size_t m0, size_t m1, int n0, int n1,
-		     void *scratch)
+static void enpu_q8_gemm_minmax_fp32_6x16c2__avx2(const struct enpu_conv_params *p, int u8,
+						  const void *packed, const void *inv, void *outv,
+						  size_t m0, size_t m1, int n0, int n1, void *scratch)
 {
 	const struct gemm_hdr *h = align64(packed);
 	const int32_t *cnall = (const int32_t *)((const char *)h + 64);
@@ -331,9 +331,10 @@ ALWAYS_INLINE __m256i dw_quant(__m256i acc, const float *scale, __m256 lo, __m25
 	return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(f, lo), hi));
 }
 
-ALWAYS_INLINE void dw_run_t(int u8, const struct enpu_conv_params *p, const void *packed,
-			    const uint8_t *in, uint8_t *out, size_t m0, size_t m1, int n0, int n1,
-			    const uint8_t *zrow)
+ALWAYS_INLINE void enpu_q8_dwconv_minmax_fp32_up16__avx2(int u8, const struct enpu_conv_params *p,
+							const void *packed, const uint8_t *in,
+							uint8_t *out, size_t m0, size_t m1, int n0,
+							int n1, const uint8_t *zrow)
 {
 	const struct dw_hdr *h = align64(packed);
 	const int32_t *cn = (const int32_t *)((const char *)h + 64);
@@ -417,12 +418,15 @@ static void run(const struct enpu_conv_params *p, int u8, int dw, const void *pa
 {
 	if (dw) {
 		memset(scr, (uint8_t)p->in_zp, (size_t)p->oc);
+		/* u8 a constant in each call, so each flavour gets its own inlined copy. */
 		if (u8)
-			dw_run_t(1, p, packed, in, out, m0, m1, n0, n1, scr);
+			enpu_q8_dwconv_minmax_fp32_up16__avx2(1, p, packed, in, out, m0, m1, n0, n1,
+							      scr);
 		else
-			dw_run_t(0, p, packed, in, out, m0, m1, n0, n1, scr);
+			enpu_q8_dwconv_minmax_fp32_up16__avx2(0, p, packed, in, out, m0, m1, n0, n1,
+							      scr);
 	} else {
-		gemm_run(p, u8, packed, in, out, m0, m1, n0, n1, scr);
+		enpu_q8_gemm_minmax_fp32_6x16c2__avx2(p, u8, packed, in, out, m0, m1, n0, n1, scr);
 	}
 }
 
