@@ -350,7 +350,7 @@ ALWAYS_INLINE void dwconv_up16(int u8, const struct enpu_conv_params *p, const v
 			int32x4_t acc[4];
 			for (int v = 0; v < 4; v++)
 				acc[v] = vld1q_s32(cn + ch + 4 * v);
-			for (t = 0; t < taps; t++) {
+			for (int t = 0; t < taps; t++) {
 				uint8x16_t x = load_part(tp[t] + ch, avail);
 				int16x8_t xl = widen_lo(u8, x), xh = widen_hi(u8, x);
 				int16x8_t w0 = vld1q_s16(w16 + (size_t)t * cp + ch);

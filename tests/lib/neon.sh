@@ -31,9 +31,15 @@ check 'command -v qemu-aarch64 >/dev/null' "qemu-aarch64 is installed (qemu-user
 
 # On its own the script brings the binary up to date; under make check it
 # is a prerequisite already, so this is a no-op.
+# A build that fails must fail the test: the binaries left from an earlier
+# build would otherwise pass for code that no longer compiles.
 if [ -z "${ENPU_AARCH64_TEST:-}${ENPU_AARCH64_SAN_TEST:-}" ] && command -v "$CC" >/dev/null; then
-	log=$(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s O="$B" aarch64 2>&1) ||
+	built=1
+	log=$(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s O="$B" aarch64 2>&1) || {
+		built=0
 		echo "$log" | tail -n 20 | sed 's/^/# /'
+	}
+	check '[ "$built" = 1 ]' "the aarch64 build is up to date (make aarch64)"
 fi
 check '[ -x "$T" ]' "aarch64 test_cpu_kernels is built ($T)"
 check '[ -x "$S" ]' "aarch64 ASan/UBSan test_cpu_kernels is built ($S)"
