@@ -725,7 +725,6 @@ gemm_rows_##NVV##_##HT(int rows, int kp, const uint8_t *const *a, const int8_t *
 	return r;								\
 }
 ROWS_FN(1, 12)
-ROWS_FN(1, 6)
 ROWS_FN(1, 4)
 ROWS_FN(2, 6)
 ROWS_FN(2, 4)
@@ -926,7 +925,7 @@ static void enpu_q8_gemm_block__avx512vnni(int nv, int ht, int rows, int kp,
 		r = gemm_rows_shallow_panel(nv, kp, rows, a, w, cn, rt, sc, e, o, col, cnt, u8);
 	} else {
 		switch (nv * 16 + ht) {
-		RF(1, 12); RF(1, 6); RF(1, 4); RF(2, 6); RF(2, 4); RF(3, 5); RF(3, 4); RF(4, 4);
+		RF(1, 12); RF(1, 4); RF(2, 6); RF(2, 4); RF(3, 5); RF(3, 4); RF(4, 4);
 		}
 	}
 	for (; r < rows; r += ht) {

@@ -208,21 +208,7 @@ int enpu_pool_threads(const struct enpu_pool *p)
 	return p ? p->n : 1;
 }
 
-static void run_job(struct enpu_pool *p, enpu_pool_fn fn, void *ctx, size_t base,
-		    size_t nchunks);
-
-void enpu_pool_run(struct enpu_pool *p, enpu_pool_fn fn, void *ctx, size_t nchunks)
-{
-	if (p->n == 1 || nchunks <= 1) {
-		for (size_t c = 0; c < nchunks; c++)
-			fn(ctx, c, p->scratch[0]);
-		return;
-	}
-	for (size_t base = 0; base < nchunks; base += MAX_JOB_CHUNKS)
-		run_job(p, fn, ctx, base,
-			nchunks - base < MAX_JOB_CHUNKS ? nchunks - base : MAX_JOB_CHUNKS);
-}
-
+/* One job of up to MAX_JOB_CHUNKS chunks, numbered from base; returns once all ran. */
 static void run_job(struct enpu_pool *p, enpu_pool_fn fn, void *ctx, size_t base,
 		    size_t nchunks)
 {
@@ -257,3 +243,16 @@ static void run_job(struct enpu_pool *p, enpu_pool_fn fn, void *ctx, size_t base
 		pthread_mutex_unlock(&p->mu);
 	}
 }
+
+void enpu_pool_run(struct enpu_pool *p, enpu_pool_fn fn, void *ctx, size_t nchunks)
+{
+	if (p->n == 1 || nchunks <= 1) {
+		for (size_t c = 0; c < nchunks; c++)
+			fn(ctx, c, p->scratch[0]);
+		return;
+	}
+	for (size_t base = 0; base < nchunks; base += MAX_JOB_CHUNKS)
+		run_job(p, fn, ctx, base,
+			nchunks - base < MAX_JOB_CHUNKS ? nchunks - base : MAX_JOB_CHUNKS);
+}
+
